@@ -1,0 +1,79 @@
+"""Typed settings read from the environment and an optional `.env` file.
+
+Every knob a deployment turns lives here, validated once at start-up so that a bad value fails loudly before any
+call is answered.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Field(Path("./data"), alias="SYNCLEAD_DATA_DIR")
+    public_url: str = Field("", alias="SYNCLEAD_PUBLIC_URL")
+    database_url: str = Field("", alias="SYNCLEAD_DATABASE_URL")
+    secret_key: str = Field("", alias="SYNCLEAD_SECRET_KEY")
+    debug: bool = Field(False, alias="SYNCLEAD_DEBUG")
+    host: str = Field("127.0.0.1", alias="SYNCLEAD_HOST")
+    port: int = Field(8000, alias="SYNCLEAD_PORT", ge=1, le=65535)
+
+    twilio_account_sid: str = Field("", alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str = Field("", alias="TWILIO_AUTH_TOKEN")
+    # Where the Twilio REST API lives; the simulator points it at itself.
+    twilio_api_url: str = Field("https://api.twilio.com", alias="TWILIO_API_URL")
+
+    stt_model: str = Field("base", alias="SYNCLEAD_STT_MODEL")
+    stt_threads: int = Field(2, alias="SYNCLEAD_STT_THREADS", ge=1, le=64)
+    end_of_turn_ms: int = Field(600, alias="SYNCLEAD_END_OF_TURN_MS", ge=100, le=5000)
+    max_call_s: int = Field(600, alias="SYNCLEAD_MAX_CALL_S", ge=10, le=7200)
+    silence_timeout_s: int = Field(8, alias="SYNCLEAD_SILENCE_TIMEOUT_S", ge=2, le=120)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("SYNCLEAD_PUBLIC_URL must start with https:// (or http:// for local use)")
+        return value
+
+    @field_validator("stt_model")
+    @classmethod
+    def _stt_model(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("SYNCLEAD_STT_MODEL must name a model ('base', 'tiny.en') or a directory")
+        return value.strip()
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def websocket_url(self) -> str:
+        """The public `wss://` address of the media stream endpoint."""
+        base = self.public_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+        return f"{base}/twilio/media"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    get_settings.cache_clear()
+    return get_settings()
+
+
+Language = Literal["en", "fr"]

@@ -1,0 +1,119 @@
+"""The small protocols through which the call engine meets the outside world.
+
+The engine speaks one audio format inside: 8 kHz mono signed 16-bit PCM ("telephone band"), as numpy int16 arrays.
+Carriers convert at their edge (Twilio: mu-law), providers convert at theirs (Whisper wants 16 kHz float).
+Nothing here imports Django or a vendor SDK; implementations live in `synclead.providers`, `synclead.telephony`
+and `synclead.gateway`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+SAMPLE_RATE = 8000
+FRAME_MS = 20
+FRAME_SAMPLES = SAMPLE_RATE * FRAME_MS // 1000
+
+Pcm = npt.NDArray[np.int16]
+Role = Literal["caller", "agent"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """What the carrier told us about a call when its media stream started."""
+
+    call_sid: str
+    stream_sid: str
+    from_number: str
+    to_number: str
+    language: str
+    organization: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    text: str
+    language: str
+    # Mean log-probability, for deciding whether to trust it; 0.0 when the recogniser gives none.
+    confidence: float = 0.0
+
+
+@dataclass(slots=True)
+class UtteranceRecord:
+    """One thing said, in milliseconds of media time from the start of the stream."""
+
+    role: Role
+    text: str
+    start_ms: int
+    end_ms: int
+    interrupted: bool = False
+
+
+@dataclass(slots=True)
+class AgentReply:
+    text: str
+    hang_up: bool = False
+
+
+@dataclass(slots=True)
+class CallOutcome:
+    """What the agent gathered, handed over when the call ends."""
+
+    reason: str
+    lead: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
+
+
+class SpeechToText(Protocol):
+    async def transcribe(self, audio: Pcm, language: str) -> Transcript:
+        """Transcribe one caller turn of 8 kHz PCM. Must not block the event loop."""
+        ...
+
+
+class TextToSpeech(Protocol):
+    def synthesize(self, text: str, language: str) -> AsyncIterator[Pcm]:
+        """Yield 8 kHz PCM for `text`, sentence by sentence, as soon as each is ready."""
+        ...
+
+
+class Agent(Protocol):
+    """Decides what to say. One instance per call."""
+
+    def greeting(self) -> str: ...
+
+    async def reply(self, caller_text: str) -> AgentReply: ...
+
+    def on_silence(self, count: int) -> AgentReply:
+        """The caller said nothing for a while; `count` is how many times in a row."""
+        ...
+
+    def outcome(self, reason: str) -> CallOutcome: ...
+
+
+class MediaOutput(Protocol):
+    """The carrier side of a call, as the engine drives it."""
+
+    async def send_audio(self, audio: Pcm) -> None: ...
+
+    async def send_mark(self, name: str) -> None: ...
+
+    async def clear(self) -> None: ...
+
+    async def hang_up(self) -> None:
+        """End the call on the carrier (the agent said goodbye)."""
+        ...
+
+
+class CallObserver(Protocol):
+    """Receives what happens in a call, as it happens. Must return at once (queue, never block)."""
+
+    def utterance(self, call_sid: str, record: UtteranceRecord) -> None: ...
+
+    def metric(self, call_sid: str, name: str, value: dict) -> None: ...
+
+    def ended(self, call_sid: str, outcome: CallOutcome, duration_ms: int) -> None: ...

@@ -1,0 +1,72 @@
+"""Calls and what was said in them, written while the call runs."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from synclead.web.organizations.models import Organization
+
+
+class CallStatus(models.TextChoices):
+    RINGING = "ringing", "Ringing"
+    IN_PROGRESS = "in-progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    BUSY = "busy", "Busy"
+    FAILED = "failed", "Failed"
+    NO_ANSWER = "no-answer", "No answer"
+    CANCELED = "canceled", "Canceled"
+
+
+class CallQuerySet(models.QuerySet["Call"]):
+    def for_user(self, user) -> CallQuerySet:
+        """Calls of the organizations the user belongs to; never another organization's."""
+        return self.filter(organization__in=Organization.objects.for_user(user))
+
+
+class Call(models.Model):
+    call_sid = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="calls")
+    from_number = models.CharField(max_length=32, blank=True)
+    to_number = models.CharField(max_length=32, blank=True)
+    language = models.CharField(max_length=2, default="en")
+    status = models.CharField(max_length=16, choices=CallStatus.choices, default=CallStatus.RINGING)
+    end_reason = models.CharField(max_length=32, blank=True, help_text="Why the agent's side ended.")
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    recording_url = models.URLField(blank=True)
+    recording_duration_s = models.FloatField(null=True, blank=True)
+    # One-time secret handed to the media stream in TwiML, checked when the stream starts, then cleared.
+    stream_token = models.CharField(max_length=64, blank=True)
+    stream_started_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["organization", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.call_sid} from {self.from_number}"
+
+
+class Role(models.TextChoices):
+    CALLER = "caller", "Caller"
+    AGENT = "agent", "Agent"
+
+
+class Utterance(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="utterances")
+    role = models.CharField(max_length=8, choices=Role.choices)
+    text = models.TextField()
+    start_ms = models.PositiveIntegerField()
+    end_ms = models.PositiveIntegerField()
+    interrupted = models.BooleanField(default=False, help_text="The caller spoke over the rest of it.")
+
+    class Meta:
+        ordering = ["start_ms", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.text[:60]}"

@@ -1,0 +1,54 @@
+"""The businesses SYNCLEAD answers for, and the phone numbers that reach them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+E164 = RegexValidator(r"^\+[1-9]\d{6,14}$", "Enter a number in E.164 form, such as +33142685300.")
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "Français"
+
+
+class OrganizationQuerySet(models.QuerySet["Organization"]):
+    def for_user(self, user) -> OrganizationQuerySet:
+        """The organizations a dashboard user may see: their own, or all of them for a superuser."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(members=user)
+
+
+class Organization(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    greeting = models.TextField(
+        blank=True,
+        help_text="What the agent says first. Empty: a greeting built from the name, in the organization's language.",
+    )
+    persona = models.TextField(blank=True, help_text="Who the agent is and how it speaks.")
+    facts = models.TextField(blank=True, help_text="A few facts about the business (opening hours, address).")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organizations")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PhoneNumber(models.Model):
+    number = models.CharField(max_length=16, unique=True, validators=[E164], help_text="E.164")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="numbers")
+
+    def __str__(self) -> str:
+        return self.number
