@@ -19,6 +19,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("./data"), alias="SYNCLEAD_DATA_DIR")
     public_url: str = Field("", alias="SYNCLEAD_PUBLIC_URL")
+    models_path: Path | None = Field(None, alias="SYNCLEAD_MODELS_DIR")
     database_url: str = Field("", alias="SYNCLEAD_DATABASE_URL")
     secret_key: str = Field("", alias="SYNCLEAD_SECRET_KEY")
     debug: bool = Field(False, alias="SYNCLEAD_DEBUG")
@@ -53,7 +54,8 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        """Where prepared model files live (the joined Whisper base model, say); shared by test runs."""
+        return self.models_path or self.data_dir / "models"
 
     @property
     def recordings_dir(self) -> Path:
