@@ -1,7 +1,58 @@
+"""The staff dashboard: the calls an organization received, and what each caller wanted.
+
+Every query starts from `for_user`, so a member only ever sees their own organizations' calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from synclead.web.calls.models import Call
+from synclead.web.organizations.models import Organization
+
+CALLS_PER_PAGE = 50
 
 
 @login_required
 def call_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("calls")
+    # The numbers come along so the empty state can say which line to call.
+    organizations = list(Organization.objects.for_user(request.user).prefetch_related("numbers"))
+    selected = _selected_organization(request.GET.get("org", ""), organizations)
+    calls = Call.objects.for_user(request.user).select_related("organization", "lead")
+    if selected is not None:
+        calls = calls.filter(organization=selected)
+    # The id breaks ties between calls started in the same instant, so no call is skipped between pages.
+    calls = calls.order_by("-started_at", "-id")
+    page = Paginator(calls, CALLS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "organizations": organizations,
+        "selected": selected,
+        "show_organization": len(organizations) > 1 and selected is None,
+        "waiting_on": [selected] if selected else organizations,
+    }
+    return render(request, "dashboard/call_list.html", context)
+
+
+def _selected_organization(slug: str, organizations: Sequence[Organization]) -> Organization | None:
+    if not slug:
+        return None
+    for organization in organizations:
+        if organization.slug == slug:
+            return organization
+    # The same answer for a slug that does not exist and another tenant's, so the filter reveals nothing.
+    raise Http404("No such organization.")
+
+
+@login_required
+def call_detail(request: HttpRequest, call_sid: str) -> HttpResponse:
+    calls = Call.objects.for_user(request.user).select_related("organization", "lead").prefetch_related("utterances")
+    # Another organization's call is a 404, not a 403: its existence is not ours to confirm.
+    call = get_object_or_404(calls, call_sid=call_sid)
+    context = {"call": call, "lead": getattr(call, "lead", None), "utterances": call.utterances.all()}
+    return render(request, "dashboard/call_detail.html", context)
