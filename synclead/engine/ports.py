@@ -81,6 +81,16 @@ class TextToSpeech(Protocol):
         ...
 
 
+class VoiceActivity(Protocol):
+    """Per-call voice activity detection: one speech probability per window."""
+
+    window_ms: int
+
+    def process(self, frame: Pcm) -> list[float]:
+        """Feed one inbound frame; get a probability for each window it completed."""
+        ...
+
+
 class Agent(Protocol):
     """Decides what to say. One instance per call."""
 
@@ -90,6 +100,14 @@ class Agent(Protocol):
 
     def on_silence(self, count: int) -> AgentReply:
         """The caller said nothing for a while; `count` is how many times in a row."""
+        ...
+
+    def on_error(self) -> AgentReply:
+        """Something failed while handling the caller's turn: what to say instead."""
+        ...
+
+    def farewell(self) -> AgentReply:
+        """The call has gone on too long: the last thing to say before hanging up."""
         ...
 
     def outcome(self, reason: str) -> CallOutcome: ...

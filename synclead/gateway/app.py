@@ -1,0 +1,74 @@
+"""The ASGI application a gateway process serves: the media WebSocket, static files, and Django for the rest.
+
+Twilio's webhooks and the dashboard are Django views; only the media stream, which must not pay for Django's
+request machinery fifty times a second per call, is served by Starlette directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synclead.web.settings")
+
+import django
+
+django.setup()
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+from starlette.applications import Starlette  # noqa: E402
+from starlette.routing import Mount, WebSocketRoute  # noqa: E402
+from starlette.staticfiles import StaticFiles  # noqa: E402
+
+from synclead.agent.answering import AgencyProfile, AnsweringAgent  # noqa: E402
+from synclead.agent.phrases import PHRASES  # noqa: E402
+from synclead.config import Settings, get_settings  # noqa: E402
+from synclead.engine.speech import split_sentences  # noqa: E402
+from synclead.gateway import database  # noqa: E402
+from synclead.gateway.media import MediaStreamHandler  # noqa: E402
+from synclead.gateway.providers import Providers, offline_providers  # noqa: E402
+from synclead.gateway.recorder import DatabaseRecorder  # noqa: E402
+from synclead.web.organizations.models import Organization  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+
+def fixed_phrases() -> list[tuple[str, str]]:
+    """Every sentence the agent can say before it knows anything about the caller, per organization."""
+    phrases: set[tuple[str, str]] = set()
+    for org in Organization.objects.all():
+        greeting = AnsweringAgent(AgencyProfile(org.name, org.language, org.greeting)).greeting()
+        phrases.update((s, org.language) for s in split_sentences(greeting))
+    for language, table in PHRASES.items():
+        for text in table.values():
+            if "$" not in text:
+                phrases.update((s, language) for s in split_sentences(text))
+    return sorted(phrases)
+
+
+def create_app(providers: Providers | None = None, settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    handler = MediaStreamHandler(providers, settings, DatabaseRecorder())  # type: ignore[arg-type]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if handler.providers is None:
+            log.info("loading the offline speech models")
+            handler.providers = await asyncio.to_thread(offline_providers, settings)
+        phrases = await database.run(fixed_phrases)
+        await asyncio.to_thread(handler.providers.prewarm, phrases)
+        log.info("ready: %d phrases cached, media stream at %s", len(phrases), settings.websocket_url)
+        yield
+
+    static = StaticFiles(packages=[("django.contrib.admin", "static"), ("synclead.web.dashboard", "static")])
+    return Starlette(
+        routes=[
+            WebSocketRoute("/twilio/media", handler.handle),
+            Mount("/static", app=static, name="static"),
+            Mount("/", app=get_asgi_application()),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,197 @@
+"""The Twilio Media Streams WebSocket: authenticates the stream, then hands its audio to a `CallSession`.
+
+Nothing expensive happens before the stream has proved who it is: the upgrade's signature is checked before the
+socket is accepted, and the one-time token in `start` before any model sees a byte of audio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from synclead.agent.answering import AgencyProfile
+from synclead.audio import mulaw
+from synclead.config import Settings
+from synclead.engine.ports import CallInfo, Pcm
+from synclead.engine.session import CallSession, SessionConfig
+from synclead.engine.turns import TurnConfig
+from synclead.gateway import database
+from synclead.gateway.providers import Providers
+from synclead.gateway.recorder import DatabaseRecorder
+from synclead.telephony.twilio import messages, rest
+from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, verify_websocket
+from synclead.telephony.twilio.stream_auth import claim_stream
+from synclead.web.calls.models import CallStatus
+
+log = logging.getLogger(__name__)
+
+# Close codes: 1008 policy violation (authentication), 1003 unsupported data, 1011 server error.
+POLICY_VIOLATION = 1008
+UNSUPPORTED_DATA = 1003
+# How long a socket may sit before `start` arrives, and how many malformed frames a call tolerates.
+START_TIMEOUT_S = 10.0
+MAX_PROTOCOL_ERRORS = 20
+
+
+class TwilioOutput:
+    """The engine's `MediaOutput` for one Twilio stream."""
+
+    def __init__(self, ws: WebSocket, stream_sid: str, call_sid: str, settings: Settings) -> None:
+        self.ws = ws
+        self.stream_sid = stream_sid
+        self.call_sid = call_sid
+        self.settings = settings
+        self.open = True
+
+    async def _send(self, text: str) -> None:
+        if self.open and self.ws.application_state is WebSocketState.CONNECTED:
+            try:
+                await self.ws.send_text(text)
+            except (WebSocketDisconnect, RuntimeError):
+                self.open = False
+
+    async def send_audio(self, audio: Pcm) -> None:
+        await self._send(messages.media_message(self.stream_sid, mulaw.encode(audio)))
+
+    async def send_mark(self, name: str) -> None:
+        await self._send(messages.mark_message(self.stream_sid, name))
+
+    async def clear(self) -> None:
+        await self._send(messages.clear_message(self.stream_sid))
+
+    async def hang_up(self) -> None:
+        await asyncio.to_thread(rest.hang_up, self.call_sid, self.settings)
+        self.open = False
+        if self.ws.application_state is WebSocketState.CONNECTED:
+            await self.ws.close()
+
+
+class MediaStreamHandler:
+    def __init__(self, providers: Providers, settings: Settings, recorder: DatabaseRecorder) -> None:
+        self.providers = providers
+        self.settings = settings
+        self.recorder = recorder
+        self.active: dict[str, CallSession] = {}
+
+    def session_config(self) -> SessionConfig:
+        s = self.settings
+        return SessionConfig(
+            turn=TurnConfig(end_of_turn_ms=s.end_of_turn_ms),
+            silence_timeout_ms=s.silence_timeout_s * 1000,
+            max_call_ms=s.max_call_s * 1000,
+        )
+
+    async def handle(self, ws: WebSocket) -> None:
+        if not verify_websocket(ws.url.path, ws.headers.get(SIGNATURE_HEADER), self.settings):
+            log.warning("media stream refused: bad or missing %s from %s", SIGNATURE_HEADER, ws.client)
+            await ws.close(code=POLICY_VIOLATION)
+            return
+        await ws.accept()
+        session = await self._wait_for_start(ws)
+        if session is None:
+            return
+        reason = "stream_dropped"
+        errors = 0
+        try:
+            while True:
+                try:
+                    frame = await ws.receive_text()
+                except WebSocketDisconnect:
+                    break
+                try:
+                    message = messages.parse(frame)
+                except messages.ProtocolError as exc:
+                    errors += 1
+                    log.warning("call %s: bad frame (%s)", session.info.call_sid, exc)
+                    if errors > MAX_PROTOCOL_ERRORS:
+                        reason = "protocol_errors"
+                        await ws.close(code=UNSUPPORTED_DATA)
+                        break
+                    continue
+                if isinstance(message, messages.Media):
+                    if message.track in ("inbound", "inbound_track"):
+                        await session.on_audio(mulaw.decode(message.payload))
+                elif isinstance(message, messages.Mark):
+                    session.on_mark(message.name)
+                elif isinstance(message, messages.Stop):
+                    reason = "caller_hangup"
+                    break
+                elif isinstance(message, messages.Dtmf):
+                    log.info("call %s: caller pressed %s", session.info.call_sid, message.digit)
+                if session.closed:
+                    reason = session.end_reason
+                    break
+        except Exception:
+            log.exception("call %s: media stream failed", session.info.call_sid)
+            reason = "error"
+        finally:
+            await session.close(session.end_reason or reason)
+            self.active.pop(session.info.call_sid, None)
+            if ws.application_state is WebSocketState.CONNECTED:
+                await ws.close()
+
+    async def _wait_for_start(self, ws: WebSocket) -> CallSession | None:
+        """Read until `start`; anything else first (but `connected`) is refused before any audio work."""
+        try:
+            while True:
+                frame = await asyncio.wait_for(ws.receive_text(), START_TIMEOUT_S)
+                try:
+                    message = messages.parse(frame)
+                except messages.ProtocolError as exc:
+                    log.warning("media stream refused before start: %s", exc)
+                    await ws.close(code=UNSUPPORTED_DATA)
+                    return None
+                if isinstance(message, messages.Connected):
+                    continue
+                if not isinstance(message, messages.Start):
+                    log.warning("media stream refused: %s before start", type(message).__name__.lower())
+                    await ws.close(code=POLICY_VIOLATION)
+                    return None
+                return await self._start(ws, message)
+        except (TimeoutError, WebSocketDisconnect):
+            log.warning("media stream gave up: no start message")
+            if ws.application_state is WebSocketState.CONNECTED:
+                await ws.close(code=POLICY_VIOLATION)
+            return None
+
+    async def _start(self, ws: WebSocket, start: messages.Start) -> CallSession | None:
+        token = start.custom_parameters.get("token", "")
+
+        def claim():
+            call = claim_stream(start.call_sid, token)
+            if call is not None:
+                call.status = CallStatus.IN_PROGRESS
+                call.save(update_fields=["status"])
+            return call
+
+        call = await database.run(claim)
+        if call is None:
+            log.warning("media stream refused: bad or reused token for call %s", start.call_sid)
+            await ws.close(code=POLICY_VIOLATION)
+            return None
+        org = call.organization
+        info = CallInfo(
+            call_sid=call.call_sid,
+            stream_sid=start.stream_sid,
+            from_number=call.from_number,
+            to_number=call.to_number,
+            language=call.language or org.language,
+            organization=org.slug,
+        )
+        profile = AgencyProfile(name=org.name, language=info.language, greeting=org.greeting)
+        session = CallSession(
+            info,
+            agent=self.providers.agent_factory(info, profile),
+            stt=self.providers.stt,
+            tts=self.providers.tts,
+            vad=self.providers.vad_factory(),
+            output=TwilioOutput(ws, start.stream_sid, call.call_sid, self.settings),
+            observer=self.recorder,
+            config=self.session_config(),
+        )
+        self.active[call.call_sid] = session
+        log.info("call %s: stream started for %s", call.call_sid, org.slug)
+        await session.start()
+        return session

@@ -1,0 +1,81 @@
+"""Writes what happens in a call to the database while the call runs (the engine's `CallObserver`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from synclead.engine.ports import CallOutcome, UtteranceRecord
+from synclead.gateway import database
+from synclead.web.calls.models import Call, CallStatus, Utterance
+from synclead.web.leads.models import Lead, Source
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseRecorder:
+    def __init__(self) -> None:
+        self._metrics: dict[str, dict] = {}
+
+    def utterance(self, call_sid: str, record: UtteranceRecord) -> None:
+        def write() -> None:
+            call = Call.objects.only("id").get(call_sid=call_sid)
+            Utterance.objects.create(
+                call=call,
+                role=record.role,
+                text=record.text,
+                start_ms=max(record.start_ms, 0),
+                end_ms=max(record.end_ms, record.start_ms, 0),
+                interrupted=record.interrupted,
+            )
+
+        database.submit(write)
+
+    def metric(self, call_sid: str, name: str, value: dict) -> None:
+        metrics = self._metrics.setdefault(call_sid, {"greeting_ms": None, "turns": [], "barge_ins": []})
+        if name == "greeting_ms":
+            metrics["greeting_ms"] = value["greeting_ms"]
+        elif name == "turns":
+            metrics["turns"] = value["turns"]
+        elif name == "barge_in":
+            metrics["barge_ins"].append(value)
+
+    def ended(self, call_sid: str, outcome: CallOutcome, duration_ms: int) -> None:
+        metrics = self._metrics.pop(call_sid, {})
+        database.submit(lambda: finish_call(call_sid, outcome, duration_ms, metrics))
+
+
+def finish_call(call_sid: str, outcome: CallOutcome, duration_ms: int, metrics: dict) -> None:
+    """Close the call's row and make its lead. Idempotent: a second end changes nothing."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(call_sid=call_sid)
+        if call.end_reason:
+            return
+        call.end_reason = outcome.reason
+        call.summary = outcome.summary
+        call.metrics = {**call.metrics, **metrics}
+        if call.ended_at is None:
+            call.ended_at = call.started_at + timedelta(milliseconds=duration_ms)
+            call.ended_at = min(call.ended_at, timezone.now())
+        if call.duration_s is None:
+            call.duration_s = round(duration_ms / 1000, 2)
+        if call.status in (CallStatus.RINGING, CallStatus.IN_PROGRESS):
+            call.status = CallStatus.COMPLETED
+        call.save()
+        lead = outcome.lead
+        Lead.objects.get_or_create(
+            call=call,
+            defaults={
+                "organization_id": call.organization_id,
+                "source": Source.CALL,
+                "name": lead.get("name", "")[:200],
+                "phone": lead.get("phone", "")[:16],
+                "email": lead.get("email", ""),
+                "intent": lead.get("intent", "")[:64],
+                "urgency": lead.get("urgency", "normal"),
+                "details": lead.get("details", ""),
+            },
+        )

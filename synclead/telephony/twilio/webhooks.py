@@ -1,0 +1,259 @@
+"""The HTTP webhooks Twilio calls: a call arrives, its status changes, a voicemail is recorded.
+
+Each is signed by Twilio and checked before anything else is read. Twilio retries webhooks, so every view
+gives the same result when replayed.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Final
+
+import phonenumbers
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from synclead.config import get_settings
+from synclead.telephony.twilio import twiml
+from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, public_url_for, verify
+from synclead.web.calls.models import Call, CallStatus, Role
+from synclead.web.leads.models import Lead, Source
+from synclead.web.organizations.models import PhoneNumber
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_NUMBER_MESSAGE: Final = "Sorry, this number is not in service. Goodbye."
+FALLBACK_MESSAGES: Final = {
+    "en": "Sorry, we can't take your call right now. Please leave a message after the beep and we'll call you back.",
+    "fr": "Désolé, nous ne pouvons pas prendre votre appel pour le moment. "
+    "Laissez un message après le bip, nous vous rappellerons.",
+}
+_FINAL: Final = frozenset(
+    {CallStatus.COMPLETED, CallStatus.BUSY, CallStatus.FAILED, CallStatus.NO_ANSWER, CallStatus.CANCELED}
+)
+# Status callbacks can arrive out of order; a call only ever moves forward through these ranks.
+_RANK: Final = {CallStatus.RINGING: 0, CallStatus.IN_PROGRESS: 1, **dict.fromkeys(_FINAL, 2)}
+_MAX_SID: Final = Call._meta.get_field("call_sid").max_length or 64
+_MAX_URL: Final = Call._meta.get_field("recording_url").max_length or 200
+
+View = Callable[[HttpRequest], HttpResponse]
+
+
+class _BadRequest(Exception):
+    """A signed request whose fields we cannot use; answered 400 with the reason."""
+
+
+def twilio_webhook(view: View) -> View:
+    """POST only, no CSRF (Twilio has no cookie), and a valid Twilio signature, else 403."""
+
+    @wraps(view)
+    def checked(request: HttpRequest) -> HttpResponse:
+        problem = _signature_problem(request)
+        if problem:
+            logger.warning("Refused Twilio webhook %s: %s", request.path, problem)
+            return HttpResponseForbidden("Invalid Twilio signature", content_type="text/plain")
+        try:
+            return view(request)
+        except _BadRequest as exc:
+            logger.warning("Bad Twilio webhook %s: %s", request.path, exc)
+            return HttpResponseBadRequest(str(exc), content_type="text/plain")
+
+    return csrf_exempt(require_POST(checked))
+
+
+def _signature_problem(request: HttpRequest) -> str:
+    settings = get_settings()
+    if not settings.twilio_auth_token:
+        return "TWILIO_AUTH_TOKEN is not set"
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not signature:
+        return f"no {SIGNATURE_HEADER} header"
+    try:
+        url = public_url_for(request.get_full_path(), settings)
+    except ValueError as exc:
+        return str(exc)
+    if not verify(url, request.POST, signature, settings.twilio_auth_token):
+        return f"signature does not match {url}"
+    return ""
+
+
+@twilio_webhook
+def voice(request: HttpRequest) -> HttpResponse:
+    """A call arrives: connect it to the media stream of the organization that owns the dialled number."""
+    call_sid, from_number, to_number = _required(request, "CallSid", "From", "To")
+    number = _owned_number(to_number)
+    if number is None:
+        logger.warning("Call %s to %s refused: no organization owns that number", call_sid, to_number)
+        return _twiml(twiml.refuse(UNKNOWN_NUMBER_MESSAGE, "en"))
+    organization = number.organization
+
+    status = request.POST.get("CallStatus", "")
+    call, created = Call.objects.get_or_create(
+        call_sid=call_sid,
+        defaults={
+            "organization": organization,
+            "from_number": from_number[:32],
+            "to_number": number.number,
+            "language": organization.language,
+            "status": status if status in _RANK else CallStatus.RINGING,
+        },
+    )
+    if call.organization_id != organization.pk:
+        # Twilio never moves a CallSid between numbers; refuse rather than hand a call to another business.
+        logger.error("Call %s already belongs to another organization; refused", call_sid)
+        return _twiml(twiml.refuse(UNKNOWN_NUMBER_MESSAGE, "en"))
+
+    settings = get_settings()
+    message = FALLBACK_MESSAGES.get(call.language, FALLBACK_MESSAGES["en"])
+    recording_url = public_url_for(reverse("twilio:recording"), settings)
+    done_url = public_url_for(reverse("twilio:voicemail_done"), settings)
+    token = _stream_token(call)
+    if token is None:
+        # The stream already ran: never issue a second token. The caller can still leave a message.
+        logger.warning("Call %s replayed after its stream started; answering with voicemail only", call_sid)
+        return _twiml(twiml.voicemail(message, call.language, recording_url, voicemail_done_url=done_url))
+
+    # The caller's number stays out of the logs: it is personal data, kept only on the Call row.
+    logger.info(
+        "Call %s for %s connected to the stream (%s)", call_sid, organization.slug, "new" if created else "replay"
+    )
+    params = {
+        "token": token,
+        "organization": organization.slug,
+        "language": call.language,
+        "from": call.from_number,
+        "to": call.to_number,
+    }
+    return _twiml(
+        twiml.connect_stream(
+            settings.websocket_url, params, call.language, message, recording_url, voicemail_done_url=done_url
+        )
+    )
+
+
+def _stream_token(call: Call) -> str | None:
+    """The call's unused stream token, created on first need; None once a stream has claimed it.
+
+    A replay before the stream starts gets the same token, so whichever answer Twilio acts on works.
+    """
+    if call.stream_started_at is None and not call.stream_token:
+        # Conditional so that two concurrent deliveries of the webhook agree on one token.
+        Call.objects.filter(pk=call.pk, stream_token="", stream_started_at__isnull=True).update(
+            stream_token=secrets.token_urlsafe(32)
+        )
+        call.refresh_from_db(fields=["stream_token", "stream_started_at"])
+    if call.stream_started_at is not None or not call.stream_token:
+        return None
+    return call.stream_token
+
+
+@twilio_webhook
+def status(request: HttpRequest) -> HttpResponse:
+    """The call's status changed; on a final status record when it ended and how long it lasted."""
+    call_sid, new_status = _required(request, "CallSid", "CallStatus")
+    if new_status not in _RANK:
+        raise _BadRequest(f"CallStatus {new_status!r} is not one of {', '.join(_RANK)}")
+    duration = _seconds(request, "CallDuration")
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(call_sid=call_sid).first()
+        if call is None:
+            # Calls we refused have no row; nothing to update, and Twilio should not retry.
+            logger.info("Status %s for unknown call %s ignored", new_status, call_sid)
+            return HttpResponse(status=204)
+        if _RANK[new_status] > _RANK.get(call.status, 0):
+            call.status = new_status
+        if new_status in _FINAL:
+            if call.ended_at is None:
+                call.ended_at = timezone.now()
+            if duration is not None:
+                call.duration_s = duration
+        call.save(update_fields=["status", "ended_at", "duration_s"])
+    return HttpResponse(status=204)
+
+
+@twilio_webhook
+def recording(request: HttpRequest) -> HttpResponse:
+    """A voicemail is recorded; a call where the caller never spoke to the agent becomes a lead here."""
+    call_sid, recording_url = _required(request, "CallSid", "RecordingUrl")
+    if request.POST.get("RecordingStatus", "completed") != "completed":
+        return HttpResponse(status=204)
+    if not recording_url.startswith(("https://", "http://")) or len(recording_url) > _MAX_URL:
+        raise _BadRequest("RecordingUrl must be an http(s) URL of at most 200 characters")
+    duration = _seconds(request, "RecordingDuration")
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(call_sid=call_sid).first()
+        if call is None:
+            logger.warning("Recording for unknown call %s ignored", call_sid)
+            return HttpResponse(status=204)
+        call.recording_url = recording_url
+        call.recording_duration_s = duration
+        call.save(update_fields=["recording_url", "recording_duration_s"])
+        if not call.utterances.filter(role=Role.CALLER).exists():
+            # Lead.call is one-to-one, so a replayed callback finds the lead instead of making a second one.
+            _, created = Lead.objects.get_or_create(
+                call=call,
+                defaults={
+                    "organization_id": call.organization_id,
+                    "source": Source.VOICEMAIL,
+                    "phone": _e164(call.from_number) or "",
+                    "details": f"Voicemail ({duration or 0:.0f} s); the caller did not talk to the agent.",
+                },
+            )
+            if created:
+                logger.info("Voicemail lead created for call %s", call_sid)
+    return HttpResponse(status=204)
+
+
+@twilio_webhook
+def voicemail_done(request: HttpRequest) -> HttpResponse:
+    """The <Record> action: end the call, so Twilio does not fetch the voice webhook again."""
+    return _twiml(twiml.hangup())
+
+
+def _required(request: HttpRequest, *names: str) -> list[str]:
+    values = [request.POST.get(name, "").strip() for name in names]
+    missing = [name for name, value in zip(names, values, strict=True) if not value]
+    if missing:
+        raise _BadRequest(f"missing form field(s): {', '.join(missing)}")
+    if "CallSid" in names and len(values[names.index("CallSid")]) > _MAX_SID:
+        raise _BadRequest(f"CallSid is longer than {_MAX_SID} characters")
+    return values
+
+
+def _seconds(request: HttpRequest, name: str) -> float | None:
+    value = request.POST.get(name, "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
+        raise _BadRequest(f"{name} must be a whole number of seconds")
+    return float(value)
+
+
+def _e164(raw: str) -> str | None:
+    """`raw` in E.164 form, or None for anything that is not a phone number (SIP URIs, "anonymous")."""
+    try:
+        parsed = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return None
+    # "Possible" rather than "valid": test and fictional numbers must still route.
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _owned_number(raw: str) -> PhoneNumber | None:
+    number = _e164(raw)
+    if number is None:
+        return None
+    return PhoneNumber.objects.select_related("organization").filter(number=number).first()
+
+
+def _twiml(document: str) -> HttpResponse:
+    return HttpResponse(document, content_type="text/xml; charset=utf-8")
