@@ -10,7 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+import secrets
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +53,22 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("SYNCLEAD_STT_MODEL must name a model ('base', 'tiny.en') or a directory")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _local_twilio_token(self) -> Settings:
+        # Without a Twilio account the service still refuses unsigned requests: it signs with a secret of its own,
+        # kept in the data directory, which the local simulator (`synclead call`) reads from the same place.
+        if not self.twilio_auth_token:
+            path = self.data_dir / "local_twilio_auth_token"
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(secrets.token_hex(16))
+                path.chmod(0o600)
+            self.twilio_auth_token = path.read_text().strip()
+            self.twilio_token_is_local = True
+        return self
+
+    twilio_token_is_local: bool = False
 
     @property
     def models_dir(self) -> Path:
