@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from enum import Enum, auto
 
-from synclead.agent.phone import last_digits, parse_phone, speak_phone
+from synclead.agent.phone import last_digits, parse_phone, region_of, speak_phone
 from synclead.agent.phrases import phrase
 from synclead.agent.understanding import classify_intent, classify_urgency, extract_name, is_affirmative
 from synclead.engine.ports import AgentReply, CallOutcome
@@ -175,13 +175,8 @@ class AnsweringAgent:
         return " ".join(last_digits(number, 4))
 
     def _region(self) -> str:
-        if self.caller_number.startswith("+33"):
-            return "FR"
-        if self.caller_number.startswith("+44"):
-            return "GB"
-        if self.caller_number.startswith("+1"):
-            return "US"
-        return "FR" if self.language == "fr" else "US"
+        # A caller says their number the way it is written at home: the caller ID's country says where that is.
+        return region_of(self.caller_number) or ("FR" if self.language == "fr" else "US")
 
     def outcome(self, reason: str) -> CallOutcome:
         everything = " ".join(self.said)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from synclead.web.organizations.models import Organization
 
@@ -31,7 +32,7 @@ class Call(models.Model):
     language = models.CharField(max_length=2, default="en")
     status = models.CharField(max_length=16, choices=CallStatus.choices, default=CallStatus.RINGING)
     end_reason = models.CharField(max_length=32, blank=True, help_text="Why the agent's side ended.")
-    started_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
     summary = models.TextField(blank=True)

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/Paris.") from exc
+
 
 E164 = RegexValidator(r"^\+[1-9]\d{6,14}$", "Enter a number in E.164 form, such as +33142685300.")
 
@@ -33,6 +43,7 @@ class Organization(models.Model):
         help_text="What the agent says first. Empty: a greeting built from the name, in the organization's language.",
     )
     persona = models.TextField(blank=True, help_text="Who the agent is and how it speaks.")
+    timezone = models.CharField(max_length=64, default="Europe/Paris", validators=[validate_timezone])
     facts = models.TextField(blank=True, help_text="A few facts about the business (opening hours, address).")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organizations")
     created_at = models.DateTimeField(auto_now_add=True)

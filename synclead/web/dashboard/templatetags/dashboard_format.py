@@ -19,7 +19,7 @@ register = template.Library()
 
 def organization_timezone(organization: Organization) -> ZoneInfo:
     # Organization has no time zone field yet; reading it here means adding one is the only change needed.
-    return ZoneInfo(getattr(organization, "timezone", "") or settings.TIME_ZONE)
+    return ZoneInfo(organization.timezone or settings.TIME_ZONE)
 
 
 @register.filter
