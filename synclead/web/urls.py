@@ -3,5 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("twilio/", include("synclead.telephony.twilio.urls")),
+    path("api/calls/", include("synclead.web.calls.urls")),
     path("", include("synclead.web.dashboard.urls")),
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+
 def validate_timezone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
