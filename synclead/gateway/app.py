@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -60,6 +61,12 @@ def create_app(providers: Providers | None = None, settings: Settings | None = N
             handler.providers = await asyncio.to_thread(offline_providers, settings)
         phrases = await database.run(fixed_phrases)
         await asyncio.to_thread(handler.providers.prewarm, phrases)
+        # A full garbage collection over the models' millions of objects stalls the event loop for ~100 ms, which
+        # every call hears as a gap. Start-up objects live as long as the process: take them out of the collector's
+        # view, and collect the young generation less often (the media path allocates little that cycles).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
         log.info("ready: %d phrases cached, media stream at %s", len(phrases), settings.websocket_url)
         yield
 

@@ -7,6 +7,7 @@ socket is accepted, and the one-time token in `start` before any model sees a by
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -33,6 +34,13 @@ UNSUPPORTED_DATA = 1003
 # How long a socket may sit before `start` arrives, and how many malformed frames a call tolerates.
 START_TIMEOUT_S = 10.0
 MAX_PROTOCOL_ERRORS = 20
+
+
+async def close_socket(ws: WebSocket, code: int = 1000) -> None:
+    """Close unless either side already has: a second close is an ASGI error, not a no-op."""
+    if ws.application_state is WebSocketState.CONNECTED and ws.client_state is WebSocketState.CONNECTED:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await ws.close(code=code)
 
 
 class TwilioOutput:
@@ -64,8 +72,7 @@ class TwilioOutput:
     async def hang_up(self) -> None:
         await asyncio.to_thread(rest.hang_up, self.call_sid, self.settings)
         self.open = False
-        if self.ws.application_state is WebSocketState.CONNECTED:
-            await self.ws.close()
+        await close_socket(self.ws)
 
 
 class MediaStreamHandler:
@@ -107,7 +114,7 @@ class MediaStreamHandler:
                     log.warning("call %s: bad frame (%s)", session.info.call_sid, exc)
                     if errors > MAX_PROTOCOL_ERRORS:
                         reason = "protocol_errors"
-                        await ws.close(code=UNSUPPORTED_DATA)
+                        await close_socket(ws, UNSUPPORTED_DATA)
                         break
                     continue
                 if isinstance(message, messages.Media):
@@ -129,8 +136,7 @@ class MediaStreamHandler:
         finally:
             await session.close(session.end_reason or reason)
             self.active.pop(session.info.call_sid, None)
-            if ws.application_state is WebSocketState.CONNECTED:
-                await ws.close()
+            await close_socket(ws)
 
     async def _wait_for_start(self, ws: WebSocket) -> CallSession | None:
         """Read until `start`; anything else first (but `connected`) is refused before any audio work."""
@@ -141,19 +147,18 @@ class MediaStreamHandler:
                     message = messages.parse(frame)
                 except messages.ProtocolError as exc:
                     log.warning("media stream refused before start: %s", exc)
-                    await ws.close(code=UNSUPPORTED_DATA)
+                    await close_socket(ws, UNSUPPORTED_DATA)
                     return None
                 if isinstance(message, messages.Connected):
                     continue
                 if not isinstance(message, messages.Start):
                     log.warning("media stream refused: %s before start", type(message).__name__.lower())
-                    await ws.close(code=POLICY_VIOLATION)
+                    await close_socket(ws, POLICY_VIOLATION)
                     return None
                 return await self._start(ws, message)
         except (TimeoutError, WebSocketDisconnect):
             log.warning("media stream gave up: no start message")
-            if ws.application_state is WebSocketState.CONNECTED:
-                await ws.close(code=POLICY_VIOLATION)
+            await close_socket(ws, POLICY_VIOLATION)
             return None
 
     async def _start(self, ws: WebSocket, start: messages.Start) -> CallSession | None:
@@ -169,7 +174,7 @@ class MediaStreamHandler:
         call = await database.run(claim)
         if call is None:
             log.warning("media stream refused: bad or reused token for call %s", start.call_sid)
-            await ws.close(code=POLICY_VIOLATION)
+            await close_socket(ws, POLICY_VIOLATION)
             return None
         org = call.organization
         info = CallInfo(

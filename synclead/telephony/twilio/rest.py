@@ -36,4 +36,7 @@ def hang_up(call_sid: str, settings: Settings) -> bool:
     except TwilioException as exc:
         log.error("call %s: Twilio refused the hang-up: %s", call_sid, exc)
         return False
+    except OSError as exc:  # requests' connection errors and timeouts are OSErrors
+        log.error("call %s: Twilio could not be reached to hang up: %s", call_sid, exc)
+        return False
     return True

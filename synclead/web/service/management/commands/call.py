@@ -137,6 +137,8 @@ class Command(BaseCommand):
                 "warning: the server closed the stream without hanging up; Twilio would now go on to "
                 + ", ".join(call.twiml.after)
             )
+        if caller.cut_off:
+            self.stdout.write(f"note: the call ended while the caller was saying turn {caller.turns_spoken}")
         if caller.agent_unplayed_ms:
             self.stdout.write(f"warning: {caller.agent_unplayed_ms} ms of the agent's audio was cut off")
         for index in caller.unanswered:

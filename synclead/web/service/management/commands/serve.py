@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from synclead.config import reload_settings
+from synclead.gateway.server import uvicorn_config
 
 
 def run_gateway(host: str, port: int, public_url: str = "") -> None:
@@ -16,7 +17,8 @@ def run_gateway(host: str, port: int, public_url: str = "") -> None:
     settings = reload_settings()
     from synclead.gateway.app import create_app
 
-    uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info", ws_max_size=65536)
+    config = uvicorn_config(create_app(settings=settings), host=host, port=port, log_level="info", access_log=True)
+    uvicorn.Server(config).run()
 
 
 class Command(BaseCommand):

@@ -1,0 +1,136 @@
+"""One simulated call, from the phone ringing to Twilio's final status callback.
+
+`simulate_call` talks to a gateway over HTTP and WebSocket only, exactly as Twilio does, so the same code drives
+a server in this process (`local_gateway`) or one anywhere else (`synclead call --url`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import httpx
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidHandshake, InvalidStatus
+
+from synclead.config import reload_settings
+from synclead.simulator.caller import CallerResult, Conversation, Pacing, converse, frames_of
+from synclead.simulator.dialer import Dial, DialError, StreamTwiml, report_completed, ring, stream_headers
+from synclead.simulator.script import CallScript
+from synclead.simulator.servers import bind_free_port, serving
+from synclead.simulator.stream import TwilioStream
+from synclead.simulator.twilio_rest import TwilioRestEmulator
+
+# Twilio's media WebSocket client, as it introduces itself on the upgrade request.
+STREAM_USER_AGENT = "Twilio.TmeWs/1.0"
+
+
+@dataclass(slots=True)
+class SimulatedCall:
+    dial: Dial
+    twiml: StreamTwiml
+    caller: CallerResult
+    status_callback: int
+
+
+def new_account_sid() -> str:
+    return "AC" + secrets.token_hex(16)
+
+
+async def render_turns(script: CallScript) -> list[list[str]]:
+    """Each turn spoken by the offline voices, as base64 μ-law frames ready to send."""
+    from synclead.audio import mulaw
+    from synclead.providers.tts.voices import LanguageVoices
+
+    voices = LanguageVoices.offline()
+    turns = []
+    for text in script.turns:
+        audio = await voices.render(text, script.language, remember=False)
+        if len(audio) == 0:
+            raise ValueError(f"the {script.language} voice rendered nothing for {text!r}")
+        turns.append(frames_of(mulaw.encode(audio)))
+    return turns
+
+
+async def simulate_call(
+    base_url: str,
+    dial: Dial,
+    auth_token: str,
+    turns: Sequence[Sequence[str]],
+    pacing: Pacing,
+    rest: TwilioRestEmulator | None = None,
+) -> SimulatedCall:
+    async with httpx.AsyncClient(timeout=15) as client:
+        twiml = await ring(client, base_url, dial, auth_token)
+        hung_up = rest.register(dial.call_sid, dial.from_number, dial.to_number).hung_up if rest else None
+        try:
+            ws = await connect(
+                twiml.url,
+                additional_headers=stream_headers(twiml.url, auth_token),
+                user_agent_header=STREAM_USER_AGENT,
+                # Twilio negotiates no compression; 160-byte frames gain nothing from it.
+                compression=None,
+                open_timeout=15,
+            )
+        except InvalidStatus as exc:
+            raise DialError(f"the media stream {twiml.url} was refused: HTTP {exc.response.status_code}") from None
+        except (OSError, InvalidHandshake, TimeoutError) as exc:
+            raise DialError(f"cannot open the media stream {twiml.url}: {exc}") from None
+        result = await converse(
+            ws, TwilioStream(dial.account_sid, dial.call_sid, twiml.parameters), Conversation(turns, pacing), hung_up
+        )
+        if rest is not None:
+            rest.finish(dial.call_sid)
+        # CallDuration in media time: at --speed 4 a 60 s conversation is still a 60 s call.
+        status = await report_completed(client, base_url, dial, auth_token, result.media_ms / 1000)
+    return SimulatedCall(dial, twiml, result, status)
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables (and the settings read from them) for the block, then put them back."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    reload_settings()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reload_settings()
+
+
+@dataclass(frozen=True, slots=True)
+class LocalGateway:
+    url: str
+    rest: TwilioRestEmulator
+
+
+@contextlib.asynccontextmanager
+async def local_gateway(account_sid: str, auth_token: str) -> AsyncIterator[LocalGateway]:
+    """The product's gateway (`create_app()`, offline providers) on a free loopback port, in this process, with
+    the Twilio REST emulator beside it for the hang-up."""
+    rest = TwilioRestEmulator(account_sid, auth_token)
+    async with serving(rest.app) as rest_url:
+        sock = bind_free_port()
+        host, port = sock.getsockname()[:2]
+        env = {
+            # The gateway builds its TwiML stream URL and checks every signature against its public URL.
+            "SYNCLEAD_PUBLIC_URL": f"http://{host}:{port}",
+            "TWILIO_API_URL": rest_url,
+            "TWILIO_ACCOUNT_SID": account_sid,
+            "TWILIO_AUTH_TOKEN": auth_token,
+        }
+        with environment(env):
+            from synclead.config import get_settings
+            from synclead.gateway.app import create_app
+
+            app = create_app(settings=get_settings())
+            async with serving(app, sock) as url:
+                yield LocalGateway(url, rest)
