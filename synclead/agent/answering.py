@@ -197,6 +197,7 @@ class AnsweringAgent:
             if self.language == "fr":
                 return f"Appel sans conversation ({reason}). Rappeler le {lead['phone'] or 'numéro inconnu'}."
             return f"Call with no conversation ({reason}). Call back {lead['phone'] or 'unknown number'}."
+        reason = self.reason.strip().rstrip(".!?… ")
         if self.language == "fr":
-            return f"{who[0].upper()}{who[1:]} a appelé : « {self.reason} ». À rappeler au {lead['phone']}."
-        return f"{who} called: “{self.reason}”. Call back on {lead['phone']}."
+            return f"{who[0].upper()}{who[1:]} a appelé : « {reason} ». À rappeler au {lead['phone']}."
+        return f"{who} called: “{reason}.” Call back on {lead['phone']}."

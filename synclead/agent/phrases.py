@@ -33,7 +33,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ask_number": "Merci$name. À quel numéro un conseiller peut-il vous rappeler ?",
         "ask_number_again": "Pardon, je n'ai pas compris ce numéro. Pouvez-vous le redire, chiffre par chiffre ?",
         "read_back": "J'ai noté le $number. Est-ce bien cela ?",
-        "goodbye": "Merci$name. Un conseiller de $org vous rappellera dès que possible. Au revoir !",
+        "goodbye": "Merci$name. Un conseiller de l'agence vous rappellera dès que possible. Au revoir !",
         "still_there": "Êtes-vous toujours là ? Dites-moi ce que je peux faire pour vous.",
         "silent_goodbye": "Je ne vous entends pas. Un conseiller vous rappellera à ce numéro. Au revoir !",
         "error": "Pardon, j'ai eu un problème pour vous comprendre. Pouvez-vous répéter ?",

@@ -44,7 +44,7 @@ class BenchOptions:
     tts_delay_ms: int = 50
     barge_at_ms: int = 600
     ramp_s: float | None = None
-    ws: str = "auto"
+    ws: str = ""
     warmup: bool = True
     # A nice value for the server and the callers (negative needs root): on a shared machine, keeps other
     # people's work from being measured as SYNCLEAD's jitter. 0 leaves scheduling alone.
@@ -102,7 +102,7 @@ class Run:
             "TWILIO_API_URL": rest_url,
         }
         o = self.options
-        args = ["--port", str(port), "--data-dir", str(self.work / "server"), "--ws", o.ws]
+        args = ["--port", str(port), "--data-dir", str(self.work / "server"), *(["--ws", o.ws] if o.ws else [])]
         args += ["--stt-delay-ms", str(o.stt_delay_ms), "--tts-delay-ms", str(o.tts_delay_ms)]
         log = (self.work / "server.log").open("wb")
         self.server = subprocess.Popen(_python("synclead.bench.server", *args), env=env, stdout=log, stderr=log)
@@ -333,7 +333,7 @@ def _report(
             "end_of_turn_ms": end_of_turn,
             "agent_sentence_ms": TONE_MS,
             "caller_sentence_ms": speech_ms,
-            "uvicorn_ws": options.ws,
+            "uvicorn_ws": options.ws or "websockets-sansio",
             "priority": options.priority,
         },
         "machine": machine,

@@ -32,8 +32,8 @@ def main() -> None:
     parser.add_argument("--data-dir", default="", help="Default: a new temporary directory.")
     parser.add_argument("--stt-delay-ms", type=int, default=100)
     parser.add_argument("--tts-delay-ms", type=int, default=50)
-    # What `synclead serve` uses by default ("auto": the websockets implementation); others for comparison.
-    parser.add_argument("--ws", default="auto", choices=["auto", "websockets", "websockets-sansio", "wsproto"])
+    # Default: exactly what `synclead serve` uses; the others for comparison.
+    parser.add_argument("--ws", default="", choices=["", "auto", "websockets", "websockets-sansio", "wsproto"])
     args = parser.parse_args()
 
     # Settings are read once, at Django's start: the environment must be complete before anything imports it.
@@ -51,9 +51,11 @@ def main() -> None:
     from synclead.bench.providers import bench_providers
     from synclead.config import get_settings
     from synclead.gateway.app import create_app
+    from synclead.gateway.server import uvicorn_config
 
     app = create_app(bench_providers(args.stt_delay_ms, args.tts_delay_ms), settings=get_settings())
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws=args.ws, ws_max_size=65536)
+    overrides = {"ws": args.ws} if args.ws else {}
+    uvicorn.Server(uvicorn_config(app, host=args.host, port=args.port, **overrides)).run()
 
 
 if __name__ == "__main__":

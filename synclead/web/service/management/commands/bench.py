@@ -40,7 +40,12 @@ class Command(BaseCommand):
         parser.add_argument("--tts-delay-ms", type=int, default=50)
         parser.add_argument("--barge-at-ms", type=int, default=600, help="How far into a reply the caller cuts in.")
         parser.add_argument("--ramp", type=float, default=None, help="Seconds over which the calls ring.")
-        parser.add_argument("--ws", default="auto", choices=["auto", "websockets", "websockets-sansio", "wsproto"])
+        parser.add_argument(
+            "--ws",
+            default="",
+            choices=["", "auto", "websockets", "websockets-sansio", "wsproto"],
+            help="uvicorn WebSocket implementation; default: what `synclead serve` uses",
+        )
         parser.add_argument(
             "--priority", type=int, default=0, help="Nice value for the server and callers (e.g. -10, as root)."
         )

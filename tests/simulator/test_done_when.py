@@ -1,0 +1,85 @@
+"""The whole path on real models: a scripted English call through the simulator, judged on the server's report.
+
+The caller's sentences are spoken by the offline voice, carried as 8 kHz μ-law over the Twilio protocol, heard by the
+server's VAD and Whisper; the report is what the server recorded. Nothing here reads the script back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jiwer
+import pytest
+
+pytestmark = [pytest.mark.slow]
+
+TURNS = [
+    "Hello, I would like to sell my apartment in the eleventh district.",
+    "My name is Sarah Connor.",
+    "No, please call me on zero six, twenty three, forty five, sixty seven, eighty nine.",
+    "Yes, that's right.",
+]
+
+
+def normalise(text: str) -> str:
+    digits = {"11th": "eleventh", "0623456789": "zero six twenty three forty five sixty seven eighty nine"}
+    words = []
+    for word in jiwer.RemovePunctuation()(text.lower()).split():
+        words.append(digits.get(word, word))
+    return " ".join(words)
+
+
+def synclead(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "synclead.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_an_english_call_is_understood_and_becomes_a_lead(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SYNCLEAD_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "synclead.web.settings",
+    }
+    for var in ("SYNCLEAD_PUBLIC_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID"):
+        env.pop(var, None)
+    assert synclead("demo", "--no-serve", env=env, timeout=120).returncode == 0
+    script = tmp_path / "call.json"
+    script.write_text(json.dumps({"language": "en", "from": "+33612345678", "turns": TURNS}))
+    report_path = tmp_path / "report.json"
+    done = synclead(
+        "call",
+        "--org",
+        "demo",
+        "--script",
+        str(script),
+        "--report",
+        str(report_path),
+        "--speed",
+        "2",
+        env=env,
+        timeout=400,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(report_path.read_text())
+
+    heard = [u["text"] for u in report["transcript"] if u["role"] == "caller"]
+    assert len(heard) == len(TURNS)
+    error = jiwer.wer([normalise(t) for t in TURNS], [normalise(h) for h in heard])
+    assert error <= 0.20, (error, heard)
+
+    lead = report["lead"]
+    assert lead["name"].lower() in ("sarah connor", "sarah conner")  # Whisper's spelling of a name it never saw
+    assert lead["phone"] == "+33623456789", "the number said digit by digit, not the caller ID"
+    assert lead["intent"] == "sell"
+    assert report["status"] == "completed"
+    agent = [u["text"] for u in report["transcript"] if u["role"] == "agent"]
+    assert "automated assistant" in agent[0] and "recorded" in agent[0]
+    assert "zero six, twenty-three, forty-five, sixty-seven, eighty-nine" in " ".join(agent)
+    assert agent[-1].endswith("Goodbye!")
+    turns = report["metrics"]["turns"]
+    assert len(turns) == len(TURNS) and all(t["latency_ms"] > 0 for t in turns)
