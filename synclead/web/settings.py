@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "synclead.web.leads",
     "synclead.web.dashboard",
     "synclead.web.service",
+    "synclead.knowledge",
 ]
 
 MIDDLEWARE = [
