@@ -56,8 +56,15 @@ class UtteranceRecord:
 
 @dataclass(slots=True)
 class AgentReply:
-    text: str
+    """What the agent says next: a whole text, or sentences streamed as a language model writes them.
+
+    With `stream`, the first sentence is spoken while the rest is still being generated; the agent may set
+    `hang_up` while streaming (an end-call decision), and the session reads it once the stream is exhausted.
+    """
+
+    text: str = ""
     hang_up: bool = False
+    stream: AsyncIterator[str] | None = None
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -223,11 +224,26 @@ class CallSession:
         self._next_speech_id += 1
         speech = AgentSpeech(self._next_speech_id, reply.text, reply.hang_up, caller_end_ms)
         self._speech = speech
-        self._speech_task = asyncio.create_task(self._synthesize(speech))
+        self._speech_task = asyncio.create_task(self._synthesize(speech, reply))
 
-    async def _synthesize(self, speech: AgentSpeech) -> None:
+    async def _sentences(self, speech: AgentSpeech, reply: AgentReply) -> AsyncIterator[str]:
+        if reply.stream is None:
+            for sentence in split_sentences(reply.text):
+                yield sentence
+            return
+        texts: list[str] = []
         try:
-            for sentence in split_sentences(speech.text):
+            async for chunk in reply.stream:
+                for sentence in split_sentences(chunk):
+                    texts.append(sentence)
+                    speech.text = " ".join(texts)
+                    yield sentence
+        finally:
+            speech.hang_up = reply.hang_up
+
+    async def _synthesize(self, speech: AgentSpeech, reply: AgentReply) -> None:
+        try:
+            async for sentence in self._sentences(speech, reply):
                 async for audio in self.tts.synthesize(sentence, self.info.language):
                     if self._speech is not speech:
                         return
@@ -237,7 +253,7 @@ class CallSession:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("call %s: speech synthesis failed", self.info.call_sid)
+            log.exception("call %s: producing the agent's reply failed", self.info.call_sid)
         if self._speech is speech:
             speech.synthesis_done = True
             self.playout.enqueue(None, speech.mark_name(None))

@@ -169,3 +169,30 @@ async def test_close_mid_reply_keeps_what_was_heard(reason):
     await h.session.close(reason)  # idempotent
     assert h.observer.outcome.reason == reason
     assert h.observer.utterances and h.observer.utterances[0].interrupted
+
+
+async def test_streamed_reply_speaks_the_first_sentence_before_the_rest_exists():
+    produced: list[str] = []
+    reply = AgentReply()
+
+    async def sentences():
+        produced.append("first")
+        yield "We open at nine."
+        await asyncio.sleep(0.3)
+        produced.append("second")
+        reply.hang_up = True  # decided while streaming, like an end_call tool
+        yield "Goodbye."
+
+    reply.stream = sentences()
+    h = Harness(ScriptedStt(["when do you open"]), EchoAgent([reply]))
+    await h.session.start()
+    await h.run(QUIET, 3000)
+    await h.run(VOICE, 400)
+    await h.run(QUIET, 340)
+    frames_before = len(h.output.frames)
+    await h.run(QUIET, 60)
+    assert produced == ["first"] and len(h.output.frames) > frames_before, "speaking before the stream ends"
+    await asyncio.sleep(0.35)
+    await h.run(QUIET, 3000)
+    assert h.said("agent")[-1] == "We open at nine. Goodbye."
+    assert h.output.hung_up and h.session.closed
