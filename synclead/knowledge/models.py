@@ -43,7 +43,7 @@ class Passage(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="passages")
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="passages")
     position = models.PositiveIntegerField(help_text="Order within the document.")
-    heading = models.CharField(max_length=500, blank=True, help_text="The headings above it, joined by ' › '.")
+    heading = models.CharField(max_length=500, blank=True, help_text="The headings above it, joined by ' > '.")
     text = models.TextField()
     # float32 vector, normalised; on PostgreSQL a pgvector column mirrors it for the HNSW index.
     embedding = models.BinaryField(null=True)
