@@ -30,9 +30,23 @@ class Step(Enum):
 
 @dataclass(slots=True)
 class AgencyProfile:
+    """What an agent knows about the business it answers for (copied from the organization, no database)."""
+
     name: str
     language: str = "en"
     greeting: str = ""
+    organization_id: int | None = None
+    persona: str = ""
+    instructions: str = ""
+    facts: str = ""
+    llm: str = ""
+    llm_model: str = ""
+    temperature: float = 0.3
+    max_input_tokens: int = 6000
+    max_output_tokens: int = 250
+    staff_number: str = ""
+    business_hours: dict[str, list[list[str]]] = field(default_factory=dict)
+    timezone: str = "Europe/Paris"
 
 
 @dataclass

@@ -65,6 +65,8 @@ class AgentReply:
     text: str = ""
     hang_up: bool = False
     stream: AsyncIterator[str] | None = None
+    # Once this reply has played, hand the caller to a person at this number (E.164).
+    transfer_to: str = ""
 
 
 @dataclass(slots=True)
@@ -131,6 +133,10 @@ class MediaOutput(Protocol):
 
     async def hang_up(self) -> None:
         """End the call on the carrier (the agent said goodbye)."""
+        ...
+
+    async def transfer(self, number: str) -> None:
+        """Connect the caller to a person at `number`; the stream ends."""
         ...
 
 

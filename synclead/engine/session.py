@@ -222,7 +222,7 @@ class CallSession:
         if self._speech_task is not None and not self._speech_task.done():
             self._speech_task.cancel()
         self._next_speech_id += 1
-        speech = AgentSpeech(self._next_speech_id, reply.text, reply.hang_up, caller_end_ms)
+        speech = AgentSpeech(self._next_speech_id, reply.text, reply.hang_up, caller_end_ms, reply.transfer_to)
         self._speech = speech
         self._speech_task = asyncio.create_task(self._synthesize(speech, reply))
 
@@ -240,6 +240,7 @@ class CallSession:
                     yield sentence
         finally:
             speech.hang_up = reply.hang_up
+            speech.transfer_to = reply.transfer_to
 
     async def _synthesize(self, speech: AgentSpeech, reply: AgentReply) -> None:
         try:
@@ -290,7 +291,9 @@ class CallSession:
         self._speech = None
         self._record_agent(speech, interrupted=False)
         self._last_activity_ms = self.now_ms
-        if speech.hang_up:
+        if speech.transfer_to:
+            self._spawn_send(self._transfer(speech.transfer_to))
+        elif speech.hang_up:
             self._spawn_send(self._hang_up())
 
     def _record_agent(self, speech: AgentSpeech, interrupted: bool) -> None:
@@ -306,6 +309,13 @@ class CallSession:
             await self.output.hang_up()
         finally:
             await self.close(self.end_reason or "agent_hangup")
+
+    async def _transfer(self, number: str) -> None:
+        self.end_reason = "transferred"
+        try:
+            await self.output.transfer(number)
+        finally:
+            await self.close("transferred")
 
     def _spawn_send(self, coro) -> None:
         task = asyncio.create_task(coro)

@@ -26,6 +26,7 @@ class AgentSpeech:
     text: str
     hang_up: bool = False
     caller_end_ms: int | None = None
+    transfer_to: str = ""
     segments: list[Segment] = field(default_factory=list)
     synthesized_ms: int = 0
     synthesis_done: bool = False

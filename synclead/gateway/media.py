@@ -74,6 +74,12 @@ class TwilioOutput:
         self.open = False
         await close_socket(self.ws)
 
+    async def transfer(self, number: str) -> None:
+        # New TwiML ends the stream on Twilio's side; closing ours too frees the session at once.
+        await asyncio.to_thread(rest.transfer, self.call_sid, number, self.settings)
+        self.open = False
+        await close_socket(self.ws)
+
 
 class MediaStreamHandler:
     def __init__(self, providers: Providers, settings: Settings, recorder: DatabaseRecorder) -> None:

@@ -86,6 +86,7 @@ class RecordingOutput:
     marks: list[str] = field(default_factory=list)
     clears: int = 0
     hung_up: bool = False
+    transferred_to: str = ""
     now: callable = lambda: 0
 
     async def send_audio(self, audio: Pcm) -> None:
@@ -99,6 +100,9 @@ class RecordingOutput:
 
     async def hang_up(self) -> None:
         self.hung_up = True
+
+    async def transfer(self, number: str) -> None:
+        self.transferred_to = number
 
 
 @dataclass

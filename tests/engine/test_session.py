@@ -196,3 +196,16 @@ async def test_streamed_reply_speaks_the_first_sentence_before_the_rest_exists()
     await h.run(QUIET, 3000)
     assert h.said("agent")[-1] == "We open at nine. Goodbye."
     assert h.output.hung_up and h.session.closed
+
+
+async def test_transfer_after_the_reply_has_played():
+    reply = AgentReply("Let me put you through to an advisor.", transfer_to="+33142685399")
+    h = Harness(ScriptedStt(["I need to talk to someone"]), EchoAgent([reply]))
+    await h.session.start()
+    await h.run(QUIET, 3000)
+    await h.run(VOICE, 400)
+    await h.run(QUIET, 2000)
+    assert h.said("agent")[-1] == "Let me put you through to an advisor."
+    await h.run(QUIET, 100)
+    assert h.output.transferred_to == "+33142685399" and not h.output.hung_up
+    assert h.session.closed and h.observer.outcome.reason == "transferred"

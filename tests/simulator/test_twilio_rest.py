@@ -61,3 +61,12 @@ async def test_new_twiml_takes_the_call_off_the_stream() -> None:
         response = await client.post(f"{url}/2010-04-01/Accounts/{ACCOUNT}/Calls/{CALL}.json", data={"Twiml": twiml})
     assert response.status_code == 200
     assert call.hung_up.is_set() and call.end_reason == "twiml" and call.twiml == twiml
+
+
+async def test_transfer_redirects_the_call_to_a_dial() -> None:
+    emulator = TwilioRestEmulator(ACCOUNT, TOKEN)
+    call = emulator.register(CALL, "+33612345678", "+33142685300")
+    async with serving(emulator.app) as url:
+        assert await asyncio.to_thread(rest.transfer, CALL, "+33142685399", settings_for(url))
+    assert call.end_reason == "twiml"
+    assert "<Dial" in call.twiml and "+33142685399</Dial>" in call.twiml

@@ -8,6 +8,7 @@ from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
 from synclead.config import Settings
+from synclead.telephony.twilio import twiml
 
 log = logging.getLogger(__name__)
 
@@ -21,22 +22,31 @@ def client_for(settings: Settings) -> Client | None:
     return client
 
 
+def _update(call_sid: str, settings: Settings, what: str, **changes: str) -> bool:
+    client = client_for(settings)
+    if client is None:
+        log.warning("call %s: no Twilio credentials, cannot %s", call_sid, what)
+        return False
+    try:
+        client.calls(call_sid).update(**changes)
+    except TwilioException as exc:
+        log.error("call %s: Twilio refused to %s: %s", call_sid, what, exc)
+        return False
+    except OSError as exc:  # requests' connection errors and timeouts are OSErrors
+        log.error("call %s: Twilio could not be reached to %s: %s", call_sid, what, exc)
+        return False
+    return True
+
+
+def transfer(call_sid: str, number: str, settings: Settings, language: str = "en") -> bool:
+    """Connect the live call to a person: new TwiML for the call, which ends its media stream. Blocking."""
+    return _update(call_sid, settings, "transfer", twiml=twiml.dial(number, language))
+
+
 def hang_up(call_sid: str, settings: Settings) -> bool:
     """End a live call. Blocking: run it off the event loop. Returns whether Twilio accepted it.
 
     Closing the media stream alone is not enough: Twilio would go on to the fallback verbs after `<Connect>`
     (the apology and voicemail meant for faults).
     """
-    client = client_for(settings)
-    if client is None:
-        log.warning("call %s: no Twilio credentials, ending by closing the stream only", call_sid)
-        return False
-    try:
-        client.calls(call_sid).update(status="completed")
-    except TwilioException as exc:
-        log.error("call %s: Twilio refused the hang-up: %s", call_sid, exc)
-        return False
-    except OSError as exc:  # requests' connection errors and timeouts are OSErrors
-        log.error("call %s: Twilio could not be reached to hang up: %s", call_sid, exc)
-        return False
-    return True
+    return _update(call_sid, settings, "hang up", status="completed")

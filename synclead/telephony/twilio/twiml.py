@@ -102,3 +102,11 @@ def hangup() -> str:
     response = VoiceResponse()
     response.hangup()
     return response.to_xml()
+
+
+def dial(number: str, language: str) -> str:
+    """Hand the caller to a person; if nobody answers, the call ends (the lead is already taken)."""
+    response = VoiceResponse()
+    response.dial(number, timeout=25, answer_on_bridge=True)
+    response.hangup()
+    return str(response)
