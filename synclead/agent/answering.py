@@ -47,6 +47,7 @@ class AgencyProfile:
     staff_number: str = ""
     business_hours: dict[str, list[list[str]]] = field(default_factory=dict)
     timezone: str = "Europe/Paris"
+    has_knowledge: bool = False
 
 
 @dataclass

@@ -21,10 +21,12 @@ from synclead.engine.turns import TurnConfig
 from synclead.gateway import database
 from synclead.gateway.providers import Providers
 from synclead.gateway.recorder import DatabaseRecorder
+from synclead.knowledge.models import Passage
 from synclead.telephony.twilio import messages, rest
 from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, verify_websocket
 from synclead.telephony.twilio.stream_auth import claim_stream
 from synclead.web.calls.models import CallStatus
+from synclead.web.organizations.models import Organization
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,28 @@ class TwilioOutput:
         await asyncio.to_thread(rest.transfer, self.call_sid, number, self.settings)
         self.open = False
         await close_socket(self.ws)
+
+
+def agency_profile(org: Organization, language: str) -> AgencyProfile:
+    """Everything the agent needs to know about the organization, read once when the call starts."""
+    return AgencyProfile(
+        name=org.name,
+        language=language,
+        greeting=org.greeting,
+        organization_id=org.pk,
+        persona=org.persona,
+        instructions=org.instructions,
+        facts=org.facts,
+        llm=org.llm,
+        llm_model=org.llm_model,
+        temperature=org.temperature,
+        max_input_tokens=org.max_input_tokens,
+        max_output_tokens=org.max_output_tokens,
+        staff_number=org.staff_number,
+        business_hours=org.business_hours or {},
+        timezone=org.timezone,
+        has_knowledge=Passage.objects.filter(organization=org).exists(),
+    )
 
 
 class MediaStreamHandler:
@@ -172,12 +196,13 @@ class MediaStreamHandler:
 
         def claim():
             call = claim_stream(start.call_sid, token)
-            if call is not None:
-                call.status = CallStatus.IN_PROGRESS
-                call.save(update_fields=["status"])
-            return call
+            if call is None:
+                return None, None
+            call.status = CallStatus.IN_PROGRESS
+            call.save(update_fields=["status"])
+            return call, agency_profile(call.organization, call.language or call.organization.language)
 
-        call = await database.run(claim)
+        call, profile = await database.run(claim)
         if call is None:
             log.warning("media stream refused: bad or reused token for call %s", start.call_sid)
             await close_socket(ws, POLICY_VIOLATION)
@@ -191,7 +216,6 @@ class MediaStreamHandler:
             language=call.language or org.language,
             organization=org.slug,
         )
-        profile = AgencyProfile(name=org.name, language=info.language, greeting=org.greeting)
         session = CallSession(
             info,
             agent=self.providers.agent_factory(info, profile),
