@@ -43,9 +43,13 @@ def new_account_sid() -> str:
 async def render_turns(script: CallScript) -> list[list[str]]:
     """Each turn spoken by the offline voices, as base64 μ-law frames ready to send."""
     from synclead.audio import mulaw
+    from synclead.providers.tts.espeak import EspeakTTS
+    from synclead.providers.tts.piper import PiperTTS
     from synclead.providers.tts.voices import LanguageVoices
 
-    voices = LanguageVoices.offline()
+    # Without Piper's sampling noise the caller says each line the same way every time, so a simulated call
+    # (and a test built on one) is repeatable.
+    voices = LanguageVoices({"en": PiperTTS(noise_scale=0.0, noise_w_scale=0.0)}, fallback=EspeakTTS())
     turns = []
     for text in script.turns:
         audio = await voices.render(text, script.language, remember=False)
