@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 from synclead.config import get_settings
 
@@ -35,13 +35,15 @@ def _database(url: str) -> dict:
     parsed = urlparse(url)
     if parsed.scheme not in ("postgres", "postgresql"):
         raise ValueError("SYNCLEAD_DATABASE_URL must be a postgresql:// URL (or unset for SQLite)")
+    # libpq's form for a unix socket puts the directory in the query: postgresql://user@/db?host=/run/postgresql
+    query = parse_qs(parsed.query)
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": parsed.path.lstrip("/"),
         "USER": parsed.username or "",
         "PASSWORD": parsed.password or "",
-        "HOST": parsed.hostname or "",
-        "PORT": str(parsed.port or ""),
+        "HOST": parsed.hostname or query.get("host", [""])[0],
+        "PORT": str(parsed.port or query.get("port", [""])[0]),
     }
 
 
@@ -92,6 +94,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": _database(_cfg.database_url)}
+# The gateway writes from one long-lived thread: reconnecting for every utterance cost more than the write.
+DATABASES["default"]["CONN_MAX_AGE"] = 600
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en"
