@@ -106,7 +106,7 @@ class AnsweringAgent:
         name = extract_name(text, self.language, expecting_name=False)
         if name:
             self.name = name
-            return self._ask_number()
+            return self.ask_number()
         self.step = Step.NAME
         return AgentReply(self._say("ask_name"))
 
@@ -122,9 +122,9 @@ class AnsweringAgent:
         phone = parse_phone(text, self.language, self._region())
         if phone:
             return self._read_back(phone)
-        return self._ask_number()
+        return self.ask_number()
 
-    def _ask_number(self) -> AgentReply:
+    def ask_number(self) -> AgentReply:
         if self.caller_number:
             self.step = Step.CONFIRM_CALLER_ID
             return AgentReply(

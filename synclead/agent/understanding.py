@@ -21,7 +21,7 @@ Intent = Literal[
 Urgency = Literal["low", "normal", "high"]
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case, no accents, words separated by single spaces: "C'est ÇA !" becomes "c est ca"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -30,7 +30,7 @@ def _fold(text: str) -> str:
 
 def _phrases(phrases: Iterable[str]) -> re.Pattern[str]:
     """One pattern matching any of the phrases as whole words, in folded text; longest first."""
-    folded = sorted({_fold(phrase) for phrase in phrases}, key=len, reverse=True)
+    folded = sorted({fold(phrase) for phrase in phrases}, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(re.escape(phrase) for phrase in folded) + r")\b")
 
 
@@ -67,7 +67,7 @@ def is_affirmative(text: str, language: str) -> bool | None:
     None when the caller said neither, was unsure, or said both ("yes… no, wait"): the agent should ask again
     rather than guess. `language` is accepted for symmetry; both vocabularies are always on.
     """
-    folded = _fold(text)
+    folded = fold(text)
     if not folded or _UNSURE.search(folded):
         return None
     agreed = bool(_YES_DESPITE_NO.search(folded))
@@ -122,7 +122,7 @@ _INTENT_ORDER: list[Intent] = [
 
 def classify_intent(text: str, language: str) -> Intent:
     """Why the caller is calling, by keyword rules in English and French; "other" when nothing matches."""
-    folded = _fold(text)
+    folded = fold(text)
     language = language.strip().lower()[:2]
     scores: dict[Intent, int] = {}
     for intent, weight, pattern, only in _INTENT_PATTERNS:
@@ -159,7 +159,7 @@ def classify_urgency(text: str, language: str) -> Urgency:
 
     A real emergency outranks politeness: "no rush, but water is leaking" is high.
     """
-    folded = _fold(text)
+    folded = fold(text)
     relaxed = _LOW.search(folded)
     # "Not urgent" contains "urgent": take the calm phrases out before looking for alarms.
     if _HIGH.search(_LOW.sub(" ", folded)):

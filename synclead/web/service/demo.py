@@ -5,12 +5,24 @@ from __future__ import annotations
 from synclead.web.organizations.management.commands.org import add_organization
 from synclead.web.organizations.models import Organization
 
-DEMO_FACTS = """\
-Agence Lumière is a real-estate agency at 12 rue des Martyrs, 75009 Paris.
-Opening hours: Monday to Friday 9:00 to 19:00, Saturday 10:00 to 17:00, closed on Sunday.
-Services: rentals, sales, free valuations, property management.
-Rental fees: 12 euros per square metre for the tenant, as French law caps them in Paris.
-"""
+DEMO_FACTS = {
+    "en": (
+        "Agence Lumière is a real-estate agency at 12 rue des Martyrs, 75009 Paris. "
+        "We are open Monday to Friday from 9 am to 7 pm, and Saturday from 10 am to 5 pm; we are closed on Sunday. "
+        "Our services are rentals, sales, free valuations and property management. "
+        "Our rental fees are 12 euros per square metre for the tenant, plus 3 euros per square metre for the "
+        "inventory of fixtures. For a sale, our commission is 4 percent of the price, paid by the seller."
+    ),
+    "fr": (
+        "L'Agence Lumière est une agence immobilière située 12 rue des Martyrs, 75009 Paris. "
+        "Nous sommes ouverts du lundi au vendredi de 9 h à 19 h, et le samedi de 10 h à 17 h ; "
+        "nous sommes fermés le dimanche. "
+        "Nos services : location, vente, estimation gratuite et gestion locative. "
+        "Nos honoraires de location sont de 12 euros par mètre carré pour le locataire, plus 3 euros par mètre "
+        "carré pour l'état des lieux. Pour une vente, notre commission est de 4 % du prix, à la charge du vendeur."
+    ),
+}
+DEMO_HOURS = {day: [["09:00", "19:00"]] for day in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [["10:00", "17:00"]]}
 
 DEMO_ORGS = [
     {
@@ -31,7 +43,13 @@ DEMO_ORGS = [
 
 
 def ensure_demo_organizations() -> list[Organization]:
-    return [
-        add_organization(o["slug"], o["name"], o["numbers"], o["language"], o["greeting"], DEMO_FACTS)[0]
-        for o in DEMO_ORGS
-    ]
+    orgs = []
+    for o in DEMO_ORGS:
+        org = add_organization(
+            o["slug"], o["name"], o["numbers"], o["language"], o["greeting"], DEMO_FACTS[o["language"]]
+        )[0]
+        if not org.business_hours:
+            org.business_hours = DEMO_HOURS
+            org.save(update_fields=["business_hours"])
+        orgs.append(org)
+    return orgs

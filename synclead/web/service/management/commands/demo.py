@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from synclead.web.service.demo import ensure_demo_organizations
+from synclead.web.service.demo_kb import ensure_demo_knowledge
 from synclead.web.service.management.commands.serve import run_gateway
 
 
@@ -23,6 +24,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         orgs = ensure_demo_organizations()
+        for slug, results in ensure_demo_knowledge().items():
+            changed = [r for r in results if r.status != "unchanged"]
+            if changed:
+                self.stdout.write(f"{slug}: knowledge base {', '.join(f'{r.name} {r.status}' for r in changed)}")
         user_model = get_user_model()
         password = secrets.token_urlsafe(9)
         user, _ = user_model.objects.get_or_create(username="demo", defaults={"is_staff": True})
