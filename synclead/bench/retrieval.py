@@ -23,6 +23,7 @@ from typing import Any
 
 FILLER_DOCUMENT_PASSAGES = 100
 TARGET_P95_MS = 20.0
+_PG_DATABASE = "synclead_bench_retrieval"
 
 
 def _configure(postgres_url: str | None) -> None:
@@ -31,7 +32,7 @@ def _configure(postgres_url: str | None) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ["DJANGO_SETTINGS_MODULE"] = "synclead.web.settings"
     if postgres_url:
-        os.environ["SYNCLEAD_DATABASE_URL"] = _fresh_postgres_database(postgres_url, "synclead_bench_retrieval")
+        os.environ["SYNCLEAD_DATABASE_URL"] = _fresh_postgres_database(postgres_url, _PG_DATABASE)
     else:
         os.environ.pop("SYNCLEAD_DATABASE_URL", None)
     import django
@@ -52,6 +53,23 @@ def _fresh_postgres_database(url: str, name: str) -> str:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         connection.execute(f"CREATE DATABASE {name}")
     return urlunparse(parsed._replace(path=f"/{name}"))
+
+
+def _clean_up(postgres_url: str | None) -> None:
+    """Remove the throw-away database (tens of MB at 10 000 passages)."""
+    import shutil
+
+    data_dir = os.environ.get("SYNCLEAD_DATA_DIR", "")
+    if "synclead-bench-retrieval-" in data_dir:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    if postgres_url:
+        import psycopg
+
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {_PG_DATABASE} WITH (FORCE)")
 
 
 def _vocabulary() -> list[str]:
@@ -199,7 +217,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    result = run(args.passages, args.rounds, args.postgres)
+    try:
+        result = run(args.passages, args.rounds, args.postgres)
+    finally:
+        _clean_up(args.postgres)
     if args.json:
         import json
 
