@@ -84,6 +84,59 @@ class SpeechToText(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RecognizerActivity:
+    """The recogniser is alive and hearing speech (a partial transcript, say); `text` may be empty."""
+
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecognizerSpeechStarted:
+    at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecognizerTurnEnded:
+    """The recogniser decided the caller's turn is over, with its final transcript."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+    language: str = ""
+
+
+RecognizerEvent = RecognizerActivity | RecognizerSpeechStarted | RecognizerTurnEnded
+
+
+class RecognizerError(Exception):
+    """The streaming recogniser failed. `permanent` (a bad key, say) is not retried."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class RecognizerStream(Protocol):
+    """One call's connection to a streaming recogniser that takes turns itself (AssemblyAI, say)."""
+
+    def push(self, audio: Pcm) -> None:
+        """Queue one inbound frame (8 kHz PCM); never blocks."""
+        ...
+
+    def events(self) -> AsyncIterator[RecognizerEvent]:
+        """What the recogniser says, until the stream ends; raises `RecognizerError` when it fails."""
+        ...
+
+    async def close(self) -> None:
+        """End the session cleanly (tell the vendor to stop billing)."""
+        ...
+
+
+class StreamingSpeechToText(Protocol):
+    async def open(self, info: CallInfo) -> RecognizerStream: ...
+
+
 class TextToSpeech(Protocol):
     def synthesize(self, text: str, language: str) -> AsyncIterator[Pcm]:
         """Yield 8 kHz PCM for `text`, sentence by sentence, as soon as each is ready."""
