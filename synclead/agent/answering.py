@@ -48,6 +48,7 @@ class AgencyProfile:
     business_hours: dict[str, list[list[str]]] = field(default_factory=dict)
     timezone: str = "Europe/Paris"
     has_knowledge: bool = False
+    stt: str = ""
 
 
 @dataclass

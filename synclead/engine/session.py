@@ -29,11 +29,13 @@ from synclead.engine.ports import (
     MediaOutput,
     Pcm,
     SpeechToText,
+    StreamingSpeechToText,
     TextToSpeech,
     UtteranceRecord,
     VoiceActivity,
 )
 from synclead.engine.speech import AgentSpeech, split_sentences
+from synclead.engine.streaming import StreamingTurns
 from synclead.engine.turns import Turn, TurnConfig, TurnDetector, TurnEvent
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ class CallSession:
         output: MediaOutput,
         observer: CallObserver,
         config: SessionConfig | None = None,
+        recognizer: StreamingSpeechToText | None = None,
     ) -> None:
         self.info = info
         self.agent = agent
@@ -94,6 +97,18 @@ class CallSession:
         self._send_lock = asyncio.Lock()
         self._started_wall = time.monotonic()
         self._turn_metrics: list[dict[str, int]] = []
+        self._speaking_since: int | None = None
+        # With a streaming recogniser, turns the local detector saw that the recogniser has not answered yet.
+        self._local_turns: list[tuple[int, int]] = []
+        self._streaming: StreamingTurns | None = None
+        if recognizer is not None:
+            self._streaming = StreamingTurns(
+                info,
+                recognizer,
+                on_turn=self._remote_turn,
+                on_speech=self._remote_speech,
+                on_failure=self._recognizer_failed,
+            )
 
     # ---- carrier → session -------------------------------------------------------------------------------
 
@@ -101,6 +116,8 @@ class CallSession:
         """The stream is up: greet at once (the greeting's audio is cached, so it goes out immediately)."""
         self._started_wall = time.monotonic()
         self._say(AgentReply(self.agent.greeting()))
+        if self._streaming is not None:
+            await self._streaming.open()
 
     async def on_audio(self, frame: Pcm) -> None:
         if self.closed:
@@ -109,6 +126,9 @@ class CallSession:
         self._samples += len(frame)
         self.now_ms = self._samples * 1000 // SAMPLE_RATE
         window_end = self.now_ms - (self.now_ms % self.vad.window_ms)
+        streaming = self._streaming
+        if streaming is not None and streaming.active:
+            streaming.push(frame, self.now_ms)
         probabilities = self.vad.process(frame)
         # Windows completed by this frame end at or before now; number them backwards from the latest.
         for i, probability in enumerate(probabilities):
@@ -116,6 +136,8 @@ class CallSession:
             turn = self.turns.push(probability, end_ms)
             if turn is not None:
                 self._on_turn(turn)
+        if streaming is not None:
+            streaming.check_stall(self.now_ms, self._speaking_since)
         await self._flush()
         self._check_timers()
 
@@ -144,6 +166,8 @@ class CallSession:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        if self._streaming is not None:
+            await self._streaming.close()
         outcome = self.agent.outcome(reason)
         self.observer.metric(self.info.call_sid, "turns", {"turns": self._turn_metrics})
         self.observer.ended(self.info.call_sid, outcome, self.now_ms)
@@ -152,8 +176,20 @@ class CallSession:
     # ---- turn-taking ---------------------------------------------------------------------------------------
 
     def _on_turn(self, turn: Turn) -> None:
+        self._speaking_since = turn.started_ms if turn.event is TurnEvent.SPEECH_STARTED else None
+        if turn.forced:
+            self._speaking_since = turn.at_ms
         if self._closing_since is not None:
             return  # the farewell is playing; nothing the caller says now changes the outcome
+        if self._streaming is not None and self._streaming.active:
+            # The recogniser decides when a turn ends; the local detector still catches barge-in first.
+            if turn.event is TurnEvent.SPEECH_STARTED:
+                self._last_activity_ms = self.now_ms
+                if self._speech is not None:
+                    self._barge_in(turn)
+            else:
+                self._local_turns.append((turn.started_ms, turn.at_ms))
+            return
         if turn.event is TurnEvent.SPEECH_STARTED:
             self._last_activity_ms = self.now_ms
             if self._speech is not None:
@@ -178,6 +214,44 @@ class CallSession:
         chunks = [frame for at, frame in self._frames if start_ms <= at < end_ms]
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
 
+    # ---- a streaming recogniser's turns, and falling back from it --------------------------------------------
+
+    def _remote_turn(self, text: str, start_ms: int, end_ms: int) -> None:
+        if self.closed or self._closing_since is not None:
+            return
+        self._local_turns = [t for t in self._local_turns if t[1] > end_ms + 200]
+        self._last_activity_ms = self.now_ms
+        self._turn_task = asyncio.create_task(self._answer(text, start_ms, end_ms))
+
+    def _remote_speech(self) -> None:
+        if self._speech is not None and self._speech.first_sent_ms is not None:
+            self._barge_in(Turn(TurnEvent.SPEECH_STARTED, self.now_ms, self.now_ms))
+
+    def _recognizer_failed(self, reason: str, permanent: bool) -> None:
+        log.warning(
+            "call %s: streaming recogniser %s (%s); continuing with the offline one",
+            self.info.call_sid,
+            "refused us" if permanent else "failed",
+            reason,
+        )
+        self.observer.metric(
+            self.info.call_sid,
+            "provider_error",
+            {"provider": "stt", "reason": reason, "permanent": permanent, "at_ms": self.now_ms},
+        )
+        covered = self._streaming.covered_until_ms if self._streaming is not None else 0
+        unanswered = [t for t in self._local_turns if t[1] > covered]
+        self._local_turns = []
+        if self.turns.speaking:
+            # The caller is mid-sentence: the local detector will close this turn; take it from where the
+            # recogniser stopped accounting, so words it heard but never finalised are transcribed again.
+            start = min([t[0] for t in unanswered] + [self._speaking_since or self.now_ms])
+            self._pending_turn_start = max(start, covered)
+        elif unanswered and self._closing_since is None:
+            start, end = max(unanswered[0][0], covered), unanswered[-1][1]
+            audio = self._audio_between(start - self.config.preroll_ms, self.now_ms)
+            self._turn_task = asyncio.create_task(self._handle_turn(audio, start, end))
+
     async def _handle_turn(self, audio: Pcm, start_ms: int, end_ms: int) -> None:
         try:
             transcript = await self.stt.transcribe(audio, self.info.language)
@@ -187,6 +261,17 @@ class CallSession:
                 log.info("call %s: nothing recognisable in %d ms of speech", self.info.call_sid, end_ms - start_ms)
                 self._last_activity_ms = self.now_ms
                 return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("call %s: recognising the caller's turn failed", self.info.call_sid)
+            self._pending_turn_start = None
+            self._say(self.agent.on_error(), caller_end_ms=end_ms)
+            return
+        await self._answer(text, start_ms, end_ms)
+
+    async def _answer(self, text: str, start_ms: int, end_ms: int) -> None:
+        try:
             self.observer.utterance(self.info.call_sid, UtteranceRecord("caller", text, start_ms, end_ms))
             self._silences = 0
             reply = await self.agent.reply(text)

@@ -102,6 +102,7 @@ def agency_profile(org: Organization, language: str) -> AgencyProfile:
         business_hours=org.business_hours or {},
         timezone=org.timezone,
         has_knowledge=Passage.objects.filter(organization=org).exists(),
+        stt=org.stt,
     )
 
 
@@ -225,6 +226,7 @@ class MediaStreamHandler:
             output=TwilioOutput(ws, start.stream_sid, call.call_sid, self.settings),
             observer=self.recorder,
             config=self.session_config(),
+            recognizer=self.providers.recognizer_for(profile),
         )
         self.active[call.call_sid] = session
         log.info("call %s: stream started for %s", call.call_sid, org.slug)

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from synclead.agent.answering import AgencyProfile, AnsweringAgent
 from synclead.config import Settings
-from synclead.engine.ports import Agent, CallInfo, SpeechToText, TextToSpeech, VoiceActivity
+from synclead.engine.ports import (
+    Agent,
+    CallInfo,
+    SpeechToText,
+    StreamingSpeechToText,
+    TextToSpeech,
+    VoiceActivity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +28,8 @@ class Providers:
     agent_factory: Callable[[CallInfo, AgencyProfile], Agent]
     # Fixed phrases (greetings) to synthesise before the first call, so callers hear them at once.
     prewarm: Callable[[Iterable[tuple[str, str]]], None] = lambda phrases: None
+    # A streaming recogniser for the organization's calls, or None for the local VAD + `stt`.
+    recognizer_for: Callable[[AgencyProfile], StreamingSpeechToText | None] = lambda profile: None
 
 
 def answering_agent(info: CallInfo, profile: AgencyProfile) -> Agent:

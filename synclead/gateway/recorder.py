@@ -35,13 +35,19 @@ class DatabaseRecorder:
         database.submit(write)
 
     def metric(self, call_sid: str, name: str, value: dict) -> None:
-        metrics = self._metrics.setdefault(call_sid, {"greeting_ms": None, "turns": [], "barge_ins": []})
+        metrics = self._metrics.setdefault(
+            call_sid, {"greeting_ms": None, "turns": [], "barge_ins": [], "provider_errors": []}
+        )
         if name == "greeting_ms":
             metrics["greeting_ms"] = value["greeting_ms"]
         elif name == "turns":
             metrics["turns"] = value["turns"]
         elif name == "barge_in":
             metrics["barge_ins"].append(value)
+        elif name == "provider_error":
+            metrics["provider_errors"].append(value)
+            if value.get("permanent"):
+                log.error("call %s: %s provider refused us: %s", call_sid, value.get("provider"), value.get("reason"))
 
     def ended(self, call_sid: str, outcome: CallOutcome, duration_ms: int) -> None:
         metrics = self._metrics.pop(call_sid, {})

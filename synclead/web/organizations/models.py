@@ -52,6 +52,12 @@ class Organization(models.Model):
         blank=True,
         choices=[("", "Deployment default"), ("mistral", "Mistral"), ("openai", "OpenAI-compatible"), ("none", "None")],
     )
+    stt = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[("", "Deployment default"), ("assemblyai", "AssemblyAI streaming"), ("whisper", "Whisper (offline)")],
+        help_text="Speech recognition. Empty: the deployment's SYNCLEAD_STT.",
+    )
     llm_model = models.CharField(max_length=100, blank=True, help_text="Empty: the provider's default model.")
     temperature = models.FloatField(default=0.3)
     max_input_tokens = models.PositiveIntegerField(default=6000)
