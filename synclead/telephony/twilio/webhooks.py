@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from synclead.config import get_settings
-from synclead.telephony.twilio import twiml
+from synclead.telephony.twilio import recordings, twiml
 from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, public_url_for, verify
 from synclead.web.calls.models import Call, CallStatus, Role
 from synclead.web.leads.models import Lead, Source
@@ -195,6 +195,7 @@ def recording(request: HttpRequest) -> HttpResponse:
         call.recording_url = recording_url
         call.recording_duration_s = duration
         call.save(update_fields=["recording_url", "recording_duration_s"])
+        recordings.fetch_after_commit(call, recording_url)
         if not call.utterances.filter(role=Role.CALLER).exists():
             # Lead.call is one-to-one, so a replayed callback finds the lead instead of making a second one.
             _, created = Lead.objects.get_or_create(
