@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     assemblyai_api_key: str = Field("", alias="ASSEMBLYAI_API_KEY")
     # streaming.eu.assemblyai.com keeps audio in the EU; tests point it at a loopback emulator.
     assemblyai_streaming_host: str = Field("streaming.assemblyai.com", alias="ASSEMBLYAI_STREAMING_HOST")
+    # Who speaks: the offline voices (Piper, espeak-ng), or an OpenAI-compatible speech server (OpenAI itself,
+    # Kokoro-FastAPI, LocalAI...) with the offline voices as its fallback.
+    tts: Literal["offline", "openai"] = Field("offline", alias="SYNCLEAD_TTS")
+    tts_base_url: str = Field("", alias="SYNCLEAD_TTS_BASE_URL")
+    tts_api_key: str = Field("", alias="SYNCLEAD_TTS_API_KEY")
+    tts_model: str = Field("gpt-4o-mini-tts", alias="SYNCLEAD_TTS_MODEL")
+    tts_voice_en: str = Field("coral", alias="SYNCLEAD_TTS_VOICE_EN")
+    tts_voice_fr: str = Field("coral", alias="SYNCLEAD_TTS_VOICE_FR")
     stt_model: str = Field("base", alias="SYNCLEAD_STT_MODEL")
     stt_threads: int = Field(2, alias="SYNCLEAD_STT_THREADS", ge=1, le=64)
     end_of_turn_ms: int = Field(600, alias="SYNCLEAD_END_OF_TURN_MS", ge=100, le=5000)
@@ -81,6 +89,22 @@ class Settings(BaseSettings):
     def _assemblyai_key(self) -> Settings:
         if self.stt == "assemblyai" and not self.assemblyai_api_key.strip():
             raise ValueError("SYNCLEAD_STT=assemblyai needs ASSEMBLYAI_API_KEY")
+        return self
+
+    @field_validator("tts_base_url")
+    @classmethod
+    def _tts_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("SYNCLEAD_TTS_BASE_URL must start with https:// or http:// (and usually end in /v1)")
+        return value
+
+    @model_validator(mode="after")
+    def _tts_key(self) -> Settings:
+        # One OpenAI key usually serves both the LLM and the voice; a self-hosted server may need none.
+        self.tts_api_key = self.tts_api_key.strip() or self.openai_api_key.strip()
+        if self.tts == "openai" and not self.tts_api_key and not self.tts_base_url:
+            raise ValueError("SYNCLEAD_TTS=openai needs a key (SYNCLEAD_TTS_API_KEY, OPENAI_API_KEY) or a server URL")
         return self
 
     @model_validator(mode="after")

@@ -65,7 +65,8 @@ def test_the_recording_is_fetched_with_basic_auth_into_the_organization_folder(
     assert account.downloads == ["Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()]
     call.refresh_from_db()
     # The path joins what the call already measured; it does not replace it.
-    assert call.metrics == {"turns": 3, "recording_file": str(path)}
+    assert call.recording_file == str(path)
+    assert call.metrics == {"turns": 3}, "the call's other data is untouched"
     assert [p.name for p in folder(settings).iterdir()] == [f"{CALL_SID}.wav"]
 
 
@@ -78,7 +79,7 @@ def test_a_missing_recording_is_logged_and_nothing_is_written(
     assert f"call {CALL_SID}: Twilio answered HTTP 404" in caplog.text
     assert list(folder(settings).iterdir()) == []
     call.refresh_from_db()
-    assert "recording_file" not in call.metrics
+    assert call.recording_file == ""
 
 
 def test_an_oversized_recording_is_refused_and_the_previous_file_kept(

@@ -89,7 +89,7 @@ def _is_twilio(url: str, settings: Settings) -> bool:
 
 
 def store_recording(call_pk: int, recording_url: str, settings: Settings | None = None) -> Path | None:
-    """Fetch the call's recording and note its path in `Call.metrics["recording_file"]`; failures are logged."""
+    """Fetch the call's recording and note its path in `Call.recording_file`; failures are logged."""
     settings = settings or get_settings()
     call = Call.objects.select_related("organization").filter(pk=call_pk).first()
     if call is None:
@@ -99,11 +99,8 @@ def store_recording(call_pk: int, recording_url: str, settings: Settings | None 
     except RecordingError as exc:
         log.error("%s", exc)
         return None
-    # `metrics` is also written at the end of the call: merge under a row lock rather than overwrite.
-    with transaction.atomic():
-        locked = Call.objects.select_for_update().get(pk=call_pk)
-        locked.metrics = {**(locked.metrics or {}), "recording_file": str(path)}
-        locked.save(update_fields=["metrics"])
+    # An UPDATE of the one column: the end of the call may be saving the row's other fields at the same moment.
+    Call.objects.filter(pk=call_pk).update(recording_file=str(path))
     return path
 
 

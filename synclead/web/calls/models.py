@@ -39,6 +39,9 @@ class Call(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     recording_url = models.URLField(blank=True)
     recording_duration_s = models.FloatField(null=True, blank=True)
+    recording_file = models.CharField(
+        max_length=500, blank=True, help_text="The recording downloaded into the data directory, when there is one."
+    )
     # One-time secret handed to the media stream in TwiML, checked when the stream starts, then cleared.
     stream_token = models.CharField(max_length=64, blank=True)
     stream_started_at = models.DateTimeField(null=True, blank=True)

@@ -7,6 +7,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.call_list, name="call_list"),
     path("calls/<str:call_sid>/", views.call_detail, name="call_detail"),
+    path("calls/<str:call_sid>/recording.wav", views.call_recording, name="call_recording"),
     path("knowledge/", knowledge_views.knowledge_index, name="knowledge_index"),
     path("org/<slug:slug>/knowledge/", knowledge_views.knowledge, name="knowledge"),
     path("org/<slug:slug>/knowledge/upload/", knowledge_views.knowledge_upload, name="knowledge_upload"),

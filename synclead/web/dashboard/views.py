@@ -6,12 +6,14 @@ Every query starts from `for_user`, so a member only ever sees their own organiz
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from synclead.config import get_settings
 from synclead.web.calls.models import Call
 from synclead.web.organizations.models import Organization
 
@@ -56,3 +58,15 @@ def call_detail(request: HttpRequest, call_sid: str) -> HttpResponse:
     call = get_object_or_404(calls, call_sid=call_sid)
     context = {"call": call, "lead": getattr(call, "lead", None), "utterances": call.utterances.all()}
     return render(request, "dashboard/call_detail.html", context)
+
+
+@login_required
+def call_recording(request: HttpRequest, call_sid: str) -> FileResponse:
+    """The call's recording, served only to its organization's staff (Twilio's own URL needs the account's keys)."""
+    call = get_object_or_404(Call.objects.for_user(request.user).only("recording_file"), call_sid=call_sid)
+    root = get_settings().recordings_dir.resolve()
+    path = Path(call.recording_file).resolve() if call.recording_file else None
+    # The path comes from our own row, but a file outside the recordings folder is never served.
+    if path is None or not path.is_relative_to(root) or not path.is_file():
+        raise Http404("no recording for this call")
+    return FileResponse(path.open("rb"), content_type="audio/wav", filename=f"{call_sid}.wav")
