@@ -105,6 +105,7 @@ class ConversationAgent:
     transferred_to: str = ""
     fallen_back: bool = False
     _fallback: AnsweringAgent = field(init=False)
+    provider_errors: list[dict] = field(default_factory=list)
     _turns: list[_Turn] = field(default_factory=list, init=False)
     _said: list[str] = field(default_factory=list, init=False)
     _worker: asyncio.Task[None] | None = field(default=None, init=False)
@@ -160,7 +161,7 @@ class ConversationAgent:
                 lead["urgency"] = self.message.urgency
             lead["intent"] = classify_intent(self.message.reason, self.language)
         summary = self._summary(lead, reason) if base is None or self.message else base.summary
-        return CallOutcome(reason=reason, lead=lead, summary=summary)
+        return CallOutcome(reason=reason, lead=lead, summary=summary, provider_errors=list(self.provider_errors))
 
     # ---- one turn: pacing ------------------------------------------------------------------------------------
 
@@ -206,6 +207,7 @@ class ConversationAgent:
             log.warning("the language model failed (%s): this call goes on without it", error)
         self._stop_worker()
         self.fallen_back = True
+        self.provider_errors.append({"provider": "llm", "reason": str(error), "permanent": error.permanent})
         reply.transfer_to = ""
         if self.message is not None:
             # The message is already taken: nothing left to ask.

@@ -76,6 +76,8 @@ class CallOutcome:
     reason: str
     lead: dict[str, str] = field(default_factory=dict)
     summary: str = ""
+    # Provider failures the agent met (its language model, say): {"provider", "reason", "permanent"}.
+    provider_errors: list[dict] = field(default_factory=list)
 
 
 class SpeechToText(Protocol):

@@ -51,6 +51,8 @@ class DatabaseRecorder:
 
     def ended(self, call_sid: str, outcome: CallOutcome, duration_ms: int) -> None:
         metrics = self._metrics.pop(call_sid, {})
+        if outcome.provider_errors:
+            metrics["provider_errors"] = [*metrics.get("provider_errors", []), *outcome.provider_errors]
         database.submit(lambda: finish_call(call_sid, outcome, duration_ms, metrics))
 
 

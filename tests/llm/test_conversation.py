@@ -399,3 +399,17 @@ async def test_a_reply_the_caller_talks_over_is_abandoned_and_remembered_as_far_
         ("assistant", "We're open from nine."),
         ("user", "Sorry, what are your fees?"),
     ]
+
+
+async def test_a_refused_key_is_not_retried_and_is_reported_with_the_call(emulator, make_agent):
+    emulator.reset(Failure(401), Completion(text=["never sent"]))
+    agent = make_agent()
+    sentences = await said(await agent.reply("What are your fees?"))
+    assert sentences and sentences[0].startswith("I'm sorry")
+    assert emulator.attempts == 1, "a bad key is never retried"
+    assert agent.fallen_back
+    later = await agent.reply("Anna Martin")
+    assert later.stream is None and "Anna Martin" in later.text, "the offline agent carries on"
+    assert emulator.attempts == 1, "nor asked again later in the call"
+    [problem] = agent.outcome("agent_hangup").provider_errors
+    assert problem["provider"] == "llm" and problem["permanent"]

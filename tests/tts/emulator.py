@@ -2,8 +2,8 @@
 
 As documented: Bearer auth; JSON body `{model, voice, input, response_format}`; with `response_format="pcm"` the
 body is raw 24 kHz signed 16-bit little-endian mono, sent chunked as it is "generated"; errors are JSON
-`{"error": {"message", "type", "code"}}`. A `Behaviour` scripts the faults: a status code, a slow first byte, or a
-connection dropped midway. Chunks are an odd number of bytes so that samples straddle network reads.
+`{"error": {"message", "type", "code"}}`. A `Behaviour` scripts the faults: a status code, a slow first byte,
+a stall or a connection dropped midway. Chunks are an odd number of bytes so that samples straddle network reads.
 uvicorn runs it in a thread on a free loopback port.
 """
 
@@ -32,6 +32,8 @@ class Behaviour:
     status: int = 200  # anything else answers with that status and an OpenAI-style error body
     first_byte_delay_s: float = 0.0
     drop_after_bytes: int | None = None  # close the connection mid-body, after this many bytes
+    stall_after_bytes: int | None = None  # go quiet mid-body for `stall_s`, after this many bytes
+    stall_s: float = 0.0
     seconds: float = 1.0  # length of the audio for each request
     chunk_bytes: int = 961
     chunk_interval_s: float = 0.01
@@ -103,6 +105,9 @@ class SpeechEmulator:
             if behaviour.drop_after_bytes is not None and start >= behaviour.drop_after_bytes:
                 # An exception inside a streamed body makes uvicorn abort the connection mid-chunking.
                 raise ConnectionAbortedError("scripted drop")
+            if behaviour.stall_after_bytes is not None and start >= behaviour.stall_after_bytes:
+                behaviour.stall_after_bytes = None
+                await asyncio.sleep(behaviour.stall_s)
             yield audio[start : start + behaviour.chunk_bytes]
             await asyncio.sleep(behaviour.chunk_interval_s)
         record.finished_at = time.monotonic()

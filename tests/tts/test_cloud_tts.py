@@ -138,6 +138,16 @@ async def test_a_drop_midway_skips_the_rest_and_the_next_sentences_go_offline(em
     assert len(emulator.requests) == 1
 
 
+async def test_a_stall_midway_is_given_up_before_the_caller_notices(emulator: SpeechEmulator) -> None:
+    emulator.behaviour = Behaviour(stall_after_bytes=24_000, stall_s=3.0, chunk_interval_s=0.0)
+    voice = FallbackVoice(cloud(emulator), offline(), stall_timeout_s=0.4)
+    started = time.monotonic()
+    pieces = await collect(voice.synthesize("A long first sentence.", "en"))
+    assert time.monotonic() - started < 0.4 + 0.5
+    assert pieces and not spoken_offline(pieces) and "stalled" in voice.last_error
+    assert spoken_offline(await collect(voice.synthesize("The second one.", "en")))
+
+
 async def test_the_breaker_opens_after_three_failures_and_tries_again_later(emulator: SpeechEmulator) -> None:
     emulator.behaviour.status = 500
     clock = FakeClock()

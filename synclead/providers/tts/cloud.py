@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 
-import httpx
 import numpy as np
 import openai
 
@@ -50,12 +49,13 @@ def classify(exc: Exception) -> SpeechError:
         status = exc.response.status_code
         # 408/409/429 and 5xx are the server's momentary state; other 4xx mean our request or key is wrong.
         permanent = 400 <= status < 500 and status not in (408, 409, 429)
-        return SpeechError(f"HTTP {status}: {exc.message}", permanent=permanent)
+        return SpeechError(exc.message, permanent=permanent)
     if isinstance(exc, openai.APITimeoutError):
         return SpeechError("timed out", permanent=False)
-    if isinstance(exc, openai.APIConnectionError | httpx.HTTPError):
-        return SpeechError(f"connection failed: {exc!r}", permanent=False)
-    return SpeechError(f"unexpected error: {exc!r}", permanent=False)
+    if isinstance(exc, openai.APIConnectionError):
+        return SpeechError(f"connection failed: {exc}", permanent=False)
+    # A body cut off midway surfaces as the SDK's transport error (its own httpx fork), not an APIError.
+    return SpeechError(f"stream broken: {exc!r}", permanent=False)
 
 
 class OpenAISpeech:
@@ -78,7 +78,7 @@ class OpenAISpeech:
             api_key=api_key or "not-needed",
             base_url=base_url or OPENAI_URL,
             max_retries=0,
-            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
+            timeout=openai.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
         )
         self.model = model
         self.voices = {primary_language(code): voice for code, voice in (voices or {"en": "coral"}).items()}

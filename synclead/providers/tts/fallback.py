@@ -6,8 +6,9 @@ Rules, per sentence (the engine calls `synthesize` once per sentence):
   are in the offline voice.
 - The primary gets `first_audio_timeout_s` to produce its first audio. If it fails or is late, the offline voice
   speaks the whole sentence, so the gap is at most the timeout plus the offline voice's own start.
-- If the primary fails after audio has been played, the rest of that sentence is dropped (repeating it in another
-  voice would sound broken) and the breaker is opened, so the next sentences come from the offline voice.
+- If the primary fails, or stalls for `stall_timeout_s`, after audio has been played, the rest of that sentence
+  is dropped (repeating it in another voice would sound broken) and the breaker is opened, so the next sentences
+  come from the offline voice.
 - A permanent error (bad key, unknown voice) disables the primary for the process: logged once, kept in
   `last_error` for the dashboard. Transient errors count towards a circuit breaker.
 """
@@ -79,12 +80,15 @@ class FallbackVoice:
         primary: TextToSpeech,
         fallback: LanguageVoices,
         first_audio_timeout_s: float = 1.0,
+        stall_timeout_s: float = 1.5,
         breaker: CircuitBreaker | None = None,
         name: str = "cloud voice",
     ) -> None:
         self.primary = primary
         self.fallback = fallback
         self.first_audio_timeout_s = first_audio_timeout_s
+        # A stream that goes quiet midway is given up like one that breaks: past this gap the caller hears silence.
+        self.stall_timeout_s = stall_timeout_s
         self.breaker = breaker or CircuitBreaker()
         self.name = name
         self.disabled = False
@@ -123,11 +127,17 @@ class FallbackVoice:
                 return
             yield first
             try:
-                async for audio in stream:
+                while True:
+                    try:
+                        audio = await asyncio.wait_for(anext(stream), self.stall_timeout_s)
+                    except StopAsyncIteration:
+                        break
                     yield audio
+            except TimeoutError:
+                self._failed(f"stalled mid-sentence for {self.stall_timeout_s:g} s", permanent=False, trip=True)
+                return
             except Exception as exc:
-                self._failed(f"failed mid-sentence: {exc}", permanent=getattr(exc, "permanent", False))
-                self.breaker.trip()
+                self._failed(f"failed mid-sentence: {exc}", permanent=getattr(exc, "permanent", False), trip=True)
                 return
             self.breaker.success()
         finally:
@@ -136,7 +146,7 @@ class FallbackVoice:
             if close is not None:
                 await close()
 
-    def _failed(self, message: str, *, permanent: bool) -> None:
+    def _failed(self, message: str, *, permanent: bool, trip: bool = False) -> None:
         self.fallbacks += 1
         self.last_error = message
         if permanent:
@@ -145,7 +155,12 @@ class FallbackVoice:
             self.disabled = True
             return
         was_open = self.breaker.is_open
-        self.breaker.failure()
+        # A stream that breaks after audio has played opens the breaker at once: the caller already heard a voice
+        # cut off, and switching voices back and forth within one reply would sound worse than staying offline.
+        if trip:
+            self.breaker.trip()
+        else:
+            self.breaker.failure()
         if self.breaker.is_open and not was_open:
             log.warning("%s failing (%s): offline voice for %g s", self.name, message, self.breaker.cooldown_s)
         else:
