@@ -88,6 +88,7 @@ def offline_providers(settings: Settings) -> Providers:
     from synclead.audio.vad import VadStream, get_model
     from synclead.providers.embeddings import get_embedder
     from synclead.providers.stt.whisper import WhisperSTT
+    from synclead.providers.tts import voices_for
     from synclead.providers.tts.voices import LanguageVoices
 
     get_model()
@@ -99,7 +100,9 @@ def offline_providers(settings: Settings) -> Providers:
     stt.warm_up()
     return Providers(
         stt=stt,
-        tts=voices,
+        # A cloud voice when configured, covered by the offline voices (one per process: its circuit breaker and
+        # disabled state describe the provider, not a call).
+        tts=voices_for(settings, voices),
         vad_factory=VadStream,
         agent_factory=agents_for(settings),
         prewarm=voices.prewarm,

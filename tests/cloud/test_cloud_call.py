@@ -18,6 +18,7 @@ import pytest
 
 from tests.llm.emulator import ChatEmulator, Completion, ScriptedToolCall
 from tests.stt.assemblyai_emulator import AssemblyAIEmulator, Behaviour
+from tests.tts.emulator import SpeechEmulator
 
 pytestmark = [pytest.mark.slow]
 
@@ -29,12 +30,16 @@ HEARD = ["What are your opening hours?", "Please have an advisor call me back. M
 def emulators():
     stt = AssemblyAIEmulator().start()
     llm = ChatEmulator(dialect="mistral").start()
-    yield stt, llm
+    tts = SpeechEmulator().start()
+    yield stt, llm, tts
     stt.stop()
     llm.stop()
+    tts.stop()
 
 
-def call(tmp_path: Path, stt: AssemblyAIEmulator, llm: ChatEmulator) -> tuple[subprocess.CompletedProcess, dict]:
+def call(
+    tmp_path: Path, stt: AssemblyAIEmulator, llm: ChatEmulator, tts: SpeechEmulator
+) -> tuple[subprocess.CompletedProcess, dict]:
     env = {
         **os.environ,
         "SYNCLEAD_DATA_DIR": str(tmp_path / "data"),
@@ -45,6 +50,9 @@ def call(tmp_path: Path, stt: AssemblyAIEmulator, llm: ChatEmulator) -> tuple[su
         "SYNCLEAD_LLM": "mistral",
         "MISTRAL_API_KEY": llm.api_key,
         "MISTRAL_SERVER_URL": llm.server_url,
+        "SYNCLEAD_TTS": "openai",
+        "SYNCLEAD_TTS_BASE_URL": tts.base_url,
+        "SYNCLEAD_TTS_API_KEY": tts.api_key,
     }
     for var in ("SYNCLEAD_PUBLIC_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID"):
         env.pop(var, None)
@@ -78,10 +86,10 @@ def conversation(llm: ChatEmulator) -> None:
 
 
 def test_a_call_through_assemblyai_and_mistral(tmp_path, emulators):
-    stt, llm = emulators
+    stt, llm, tts = emulators
     stt.reset(Behaviour(transcripts=deque(HEARD)))
     conversation(llm)
-    done, report = call(tmp_path, stt, llm)
+    done, report = call(tmp_path, stt, llm, tts)
     assert done.returncode == 0, done.stdout + done.stderr
     caller = [u["text"] for u in report["transcript"] if u["role"] == "caller"]
     agent = [u["text"] for u in report["transcript"] if u["role"] == "agent"]
@@ -93,14 +101,16 @@ def test_a_call_through_assemblyai_and_mistral(tmp_path, emulators):
     assert "open" in json.dumps(llm.requests[0]["messages"]).lower()
     assert stt.sessions and min(stt.sessions[0].batch_ms) >= 50
     assert stt.sessions[0].query.get("encoding") == "pcm_mulaw"
+    # The model's sentences were spoken by the cloud voice (cached greetings stay offline).
+    assert any("9 am to 7 pm" in r.body.get("input", "") for r in tts.requests)
 
 
 def test_the_recogniser_dies_mid_call_and_the_caller_is_still_heard(tmp_path, emulators):
-    stt, llm = emulators
+    stt, llm, tts = emulators
     # The socket drops early in the caller's first question: Whisper takes over, nothing is lost.
     stt.reset(Behaviour(transcripts=deque(HEARD), drop_after_ms=9_000))
     conversation(llm)
-    done, report = call(tmp_path, stt, llm)
+    done, report = call(tmp_path, stt, llm, tts)
     assert done.returncode == 0, done.stdout + done.stderr
     caller = [u["text"].lower() for u in report["transcript"] if u["role"] == "caller"]
     assert len(caller) == 2
