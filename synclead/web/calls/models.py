@@ -39,6 +39,8 @@ class Call(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     recording_url = models.URLField(blank=True)
     recording_duration_s = models.FloatField(null=True, blank=True)
+    # Set when the post-call job has written the report (summary, lead, notifications); `synclead call` waits on it.
+    report_ready_at = models.DateTimeField(null=True, blank=True)
     recording_file = models.CharField(
         max_length=500, blank=True, help_text="The recording downloaded into the data directory, when there is one."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from synclead.web.calls.models import Call
@@ -27,6 +28,24 @@ class Source(models.TextChoices):
     VOICEMAIL = "voicemail", "Voicemail"
 
 
+class Contact(models.Model):
+    """A caller, known by their number within one organization; repeat calls are grouped under it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contacts")
+    phone = models.CharField(max_length=16, help_text="E.164")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        constraints = [models.UniqueConstraint(fields=["organization", "phone"], name="unique_contact_phone")]
+
+    def __str__(self) -> str:
+        return self.name or self.phone
+
+
 class LeadQuerySet(models.QuerySet["Lead"]):
     def for_user(self, user) -> LeadQuerySet:
         return self.filter(organization__in=Organization.objects.for_user(user))
@@ -43,7 +62,19 @@ class Lead(models.Model):
     urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
     details = models.TextField(blank=True)
     follow_up = models.CharField(max_length=16, choices=FollowUp.choices, default=FollowUp.NEW)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    # Real-estate qualification: kind (rent/buy/sell), area, property type, rooms, budget, move-in date,
+    # financing, viewing wanted — whatever the caller said.
+    qualification = models.JSONField(default=dict, blank=True)
+    # Per field: {"confidence": 0..1, "utterance": Utterance id} — where each value came from.
+    evidence = models.JSONField(default=dict, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_leads"
+    )
+    notes = models.TextField(blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="When the caller should be called back.")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = LeadQuerySet.as_manager()
 

@@ -71,6 +71,17 @@ class Organization(models.Model):
         blank=True,
         help_text='Opening hours for transfers, e.g. {"mon": [["09:00", "19:00"]], "sat": [["10:00", "17:00"]]}.',
     )
+    # After the call: who is told, and how long what was said is kept.
+    intents = models.JSONField(default=list, blank=True, help_text="Intent vocabulary; empty: the real-estate default.")
+    notify_email = models.BooleanField(default=True, help_text="Email the members when a lead is created.")
+    webhook_url = models.URLField(blank=True, help_text="The CRM endpoint that receives each new lead (JSON).")
+    webhook_secret = models.CharField(max_length=128, blank=True, help_text="HMAC-SHA256 key for the webhook.")
+    notify_sms = models.CharField(
+        max_length=16, blank=True, validators=[E164], help_text="An advisor's mobile to text for each new lead."
+    )
+    retention_days = models.PositiveIntegerField(
+        default=365, help_text="Recordings and transcripts older than this are deleted."
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organizations")
     created_at = models.DateTimeField(auto_now_add=True)
 
