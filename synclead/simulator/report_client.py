@@ -48,13 +48,14 @@ def _report_if_final(call_sid: str) -> dict[str, Any] | None:
     from django.db import close_old_connections
 
     from synclead.web.calls.models import Call
-    from synclead.web.calls.report import build_report, is_final
+    from synclead.web.calls.report import build_report, is_reported
 
     close_old_connections()
     call = Call.objects.select_related("organization").filter(call_sid=call_sid).first()
     if call is None:
         raise ReportError(f"the server has no call {call_sid}")
-    return build_report(call) if is_final(call) else None
+    # Final once the post-call job has written the summary and the lead, not merely when the call ended.
+    return build_report(call) if is_reported(call) else None
 
 
 async def wait_for_report(call_sid: str, timeout_s: float) -> dict[str, Any]:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "synclead.web.dashboard",
     "synclead.web.service",
     "synclead.knowledge",
+    "synclead.notifications",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +100,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = 600
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Post-call jobs (`synclead.postcall.tasks`). By default the ORM-backed backend: jobs are rows in this database, run
+# by the gateway's in-process worker (SYNCLEAD_WORKER=inprocess) or by `synclead db_worker` (SYNCLEAD_WORKER=external).
+# At scale, SYNCLEAD_TASKS_BACKEND names another backend's class (a Redis-backed or a Celery-backed one, installed
+# as a package) and SYNCLEAD_WORKER=external; that backend's own workers then run the same task code.
+INSTALLED_APPS += ["django_tasks_db"]
+TASKS = {"default": {"BACKEND": _cfg.tasks_backend}}
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
@@ -109,6 +117,28 @@ STATIC_ROOT = DATA_DIR / "static"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
+
+# Lead notifications by email (synclead.notifications). Without SYNCLEAD_EMAIL_HOST mail is printed, not sent.
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _cfg.email_host,
+                "port": _cfg.email_port,
+                "username": _cfg.email_user,
+                "password": _cfg.email_password,
+                "use_tls": _cfg.email_use_tls,
+                # Without a timeout a silent mail server would hold the post-call worker forever.
+                "timeout": 10,
+            },
+        }
+        if _cfg.email_host
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
+DEFAULT_FROM_EMAIL = _cfg.email_from
+SERVER_EMAIL = _cfg.email_from
 
 LOGGING = {
     "version": 1,

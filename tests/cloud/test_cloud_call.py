@@ -117,3 +117,32 @@ def test_the_recogniser_dies_mid_call_and_the_caller_is_still_heard(tmp_path, em
     assert "opening hours" in caller[0] and "john smith" in caller[1]
     assert report["lead"]["name"] == "John Smith"
     assert report["status"] == "completed"
+
+
+def test_the_language_model_dies_mid_call_and_the_offline_agent_takes_the_message(tmp_path, emulators):
+    stt, llm, tts = emulators
+    stt.reset(Behaviour(transcripts=deque(HEARD)))
+    # The first answer breaks off mid-stream; the model is then unreachable for the rest of the call.
+    llm.reset(Completion(text=["We are open Monday ", "to Friday, from 9 am ", "to 7 pm."], break_after=2))
+    done, report = call(tmp_path, stt, llm, tts)
+    assert done.returncode == 0, done.stdout + done.stderr
+    agent = [u["text"] for u in report["transcript"] if u["role"] == "agent"]
+    # Half a sentence is never spoken: the caller hears an apology instead, then the message is taken.
+    assert any("sorry" in text.lower() for text in agent), agent
+    assert report["lead"]["name"] == "John Smith", "the offline agent took the message"
+    assert report["lead"]["phone"] == "+33612345678"
+
+
+def test_the_cloud_voice_dies_and_the_offline_voice_speaks(tmp_path, emulators):
+    from tests.tts.emulator import Behaviour as SpeechBehaviour
+
+    stt, llm, tts = emulators
+    stt.reset(Behaviour(transcripts=deque(HEARD)))
+    conversation(llm)
+    tts.reset(SpeechBehaviour(status=500))
+    done, report = call(tmp_path, stt, llm, tts)
+    assert done.returncode == 0, done.stdout + done.stderr
+    agent = [u["text"] for u in report["transcript"] if u["role"] == "agent"]
+    assert any("9 am to 7 pm" in text for text in agent), "heard, in the offline voice"
+    assert agent[-1].endswith("Goodbye!")
+    assert tts.requests, "the cloud voice was tried"

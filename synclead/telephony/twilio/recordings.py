@@ -1,7 +1,8 @@
 """Voicemail recordings, copied from Twilio into the data directory so they outlive Twilio's retention.
 
 Twilio's `RecordingUrl` needs the account's credentials; the file lands at
-`recordings_dir/<organization slug>/<CallSid>.wav`, written whole or not at all.
+`recordings_dir/<organization slug>/<CallSid>.voicemail.wav`, written whole or not at all (`<CallSid>.wav` is the
+conversation the gateway recorded before the stream fell back to voicemail, which this must not overwrite).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def max_recording_bytes(settings: Settings) -> int:
     return (settings.max_call_s + 60) * _BYTES_PER_SECOND
 
 
+def voicemail_name(call_sid: str) -> str:
+    return f"{call_sid}.voicemail.wav"
+
+
 def fetch_recording(settings: Settings, recording_url: str, call: Call, max_bytes: int | None = None) -> Path:
     """Download `{recording_url}.wav` into the organization's folder and return its path. Blocking."""
     limit = max_recording_bytes(settings) if max_bytes is None else max_bytes
@@ -49,7 +54,7 @@ def fetch_recording(settings: Settings, recording_url: str, call: Call, max_byte
     url = recording_url if recording_url.endswith(".wav") else f"{recording_url}.wav"
     folder = settings.recordings_dir / slug
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sid}.wav"
+    target = folder / voicemail_name(sid)
     # Written beside the target then renamed: a reader sees the old file or the whole new one, never a part.
     handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{sid}.", suffix=".part")
     try:

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from synclead.config import get_settings
+from synclead.postcall.tasks import enqueue_after_commit
 from synclead.telephony.twilio import recordings, twiml
 from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, public_url_for, verify
 from synclead.web.calls.models import Call, CallStatus, Role
@@ -209,6 +210,7 @@ def recording(request: HttpRequest) -> HttpResponse:
             )
             if created:
                 logger.info("Voicemail lead created for call %s", call_sid)
+            enqueue_after_commit(call.pk)  # a replayed callback enqueues a job that changes nothing
     return HttpResponse(status=204)
 
 

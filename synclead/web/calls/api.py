@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from synclead.config import get_settings
 from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, public_url_for, verify
 from synclead.web.calls.models import Call
-from synclead.web.calls.report import build_report, is_final
+from synclead.web.calls.report import build_report, is_reported
 
 MAX_CLOCK_SKEW_S: Final = 300
 
@@ -49,7 +49,7 @@ def call_report(request: HttpRequest, call_sid: str) -> JsonResponse:
     if call is None:
         # The same answer for "no such call" and "another organization's call": nothing leaks either way.
         return JsonResponse({"error": "not found"}, status=404)
-    if not is_final(call):
+    if not is_reported(call):
         response = JsonResponse({"call_sid": call.call_sid, "status": call.status, "final": False}, status=202)
         response["Retry-After"] = "1"
         return response

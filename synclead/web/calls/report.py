@@ -30,6 +30,16 @@ def is_final(call: Call) -> bool:
     return call.status in FINAL_STATUSES and call.stream_started_at is None
 
 
+def is_reported(call: Call) -> bool:
+    """Whether the post-call report (summary, lead, notifications) is written.
+
+    A call that never reached the agent and left no voicemail has no report job: its final status is all there is.
+    """
+    if call.report_ready_at is not None:
+        return True
+    return is_final(call) and call.stream_started_at is None and not call.recording_url
+
+
 def build_report(call: Call) -> dict[str, Any]:
     try:
         lead: Lead | None = call.lead

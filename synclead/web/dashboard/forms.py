@@ -1,6 +1,7 @@
-"""Forms of the dashboard: what an uploaded file must be before the knowledge base is asked to read it.
+"""Forms of the dashboard: what an uploaded file must be before the knowledge base is asked to read it, and what
+an advisor may change on a lead.
 
-The checks here are the cheap ones (name, extension, size); whether the content parses is the ingester's call.
+The upload checks here are the cheap ones (name, extension, size); whether the content parses is the ingester's call.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+
+from synclead.web.leads.models import FollowUp, Lead, Urgency
 
 ALLOWED_EXTENSIONS = ("md", "markdown", "txt", "html", "htm", "pdf", "docx", "csv")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -120,3 +123,73 @@ class UploadForm(forms.Form):
             seen.add(name)
             self.checked.append(Accepted(name, upload))
         return cleaned
+
+
+# --- Leads ------------------------------------------------------------------------------------------------
+
+# Where a lead may go from each status. Forward through the workflow, sideways to spam, and back one step for a
+# mistake; a closed lead reopens as assigned, so someone owns it again.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    FollowUp.NEW: frozenset({FollowUp.ASSIGNED, FollowUp.CALLED_BACK, FollowUp.CLOSED, FollowUp.SPAM}),
+    FollowUp.ASSIGNED: frozenset({FollowUp.NEW, FollowUp.CALLED_BACK, FollowUp.CLOSED, FollowUp.SPAM}),
+    FollowUp.CALLED_BACK: frozenset({FollowUp.ASSIGNED, FollowUp.CLOSED, FollowUp.SPAM}),
+    FollowUp.CLOSED: frozenset({FollowUp.ASSIGNED}),
+    FollowUp.SPAM: frozenset({FollowUp.NEW}),
+}
+
+
+class LeadUpdateForm(forms.ModelForm):
+    """What an advisor changes on a lead. The assignee must be a member of the lead's own organization."""
+
+    class Meta:
+        model = Lead
+        fields = ["follow_up", "assignee", "notes", "due_at"]
+        labels = {"follow_up": "Status", "due_at": "Call back by"}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 5}),
+            # The view activates the organization's time zone, so the browser's naive local time is the agency's.
+            "due_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.previous_status: str = self.instance.follow_up
+        assignee = self.fields["assignee"]
+        # The queryset is the server-side check: another agency's user id is "not one of the available choices".
+        assignee.queryset = self.instance.organization.members.order_by("first_name", "last_name", "username")  # type: ignore[attr-defined]
+        assignee.label_from_instance = lambda user: user.get_full_name() or user.get_username()  # type: ignore[attr-defined]
+        assignee.empty_label = "Nobody yet"  # type: ignore[attr-defined]
+        self.fields["due_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        status = cleaned.get("follow_up")
+        assignee = cleaned.get("assignee")
+        if status is None:
+            return cleaned
+        # Giving a new lead to someone is what "assigned" means; asking for both changes would be a trap.
+        if status == FollowUp.NEW and assignee is not None and self.previous_status == FollowUp.NEW:
+            status = cleaned["follow_up"] = FollowUp.ASSIGNED
+        if status != self.previous_status and status not in TRANSITIONS[self.previous_status]:
+            old, new = FollowUp(self.previous_status).label, FollowUp(status).label
+            self.add_error("follow_up", f"A lead cannot go from “{old}” to “{new}”.")
+        if status == FollowUp.ASSIGNED and assignee is None:
+            self.add_error("assignee", "Choose who follows this lead up.")
+        return cleaned
+
+
+class LeadFilterForm(forms.Form):
+    """The inbox filters, read from the query string; a value that is not offered is ignored, not an error page."""
+
+    ASSIGNEE_CHOICES = [("", "Anyone"), ("mine", "Mine"), ("nobody", "Nobody")]
+
+    status = forms.ChoiceField(choices=[("", "Any status"), *FollowUp.choices], required=False)
+    intent = forms.CharField(max_length=64, required=False)
+    urgency = forms.ChoiceField(choices=[("", "Any urgency"), *Urgency.choices], required=False)
+    assignee = forms.ChoiceField(choices=ASSIGNEE_CHOICES, required=False)
+    q = forms.CharField(max_length=100, required=False, label="Search", strip=True)
+
+    def filters(self) -> dict[str, str]:
+        """Each valid filter's value; an invalid one reads as "no filter"."""
+        self.is_valid()
+        return {name: self.cleaned_data.get(name) or "" for name in self.fields}

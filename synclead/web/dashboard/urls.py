@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import knowledge_views, views
+from . import knowledge_views, lead_views, views
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.call_list, name="call_list"),
     path("calls/<str:call_sid>/", views.call_detail, name="call_detail"),
     path("calls/<str:call_sid>/recording.wav", views.call_recording, name="call_recording"),
+    path("leads/", lead_views.lead_inbox, name="lead_inbox"),
+    path("leads/<int:pk>/", lead_views.lead_detail, name="lead_detail"),
     path("knowledge/", knowledge_views.knowledge_index, name="knowledge_index"),
     path("org/<slug:slug>/knowledge/", knowledge_views.knowledge, name="knowledge"),
     path("org/<slug:slug>/knowledge/upload/", knowledge_views.knowledge_upload, name="knowledge_upload"),
