@@ -7,15 +7,13 @@ server's VAD and Whisper; the report is what the server recorded. Nothing here r
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import jiwer
 import pytest
 
 from synclead.agent.phone import spoken_digits
+from tests.simulator.e2e import offline_env, synclead
 
 pytestmark = [pytest.mark.slow]
 
@@ -78,20 +76,8 @@ def normalise(text: str) -> str:
     return " ".join(out)
 
 
-def synclead(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "synclead.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
-
-
 def test_an_english_call_is_understood_and_becomes_a_lead(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "SYNCLEAD_DATA_DIR": str(tmp_path / "data"),
-        "DJANGO_SETTINGS_MODULE": "synclead.web.settings",
-    }
-    for var in ("SYNCLEAD_PUBLIC_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID"):
-        env.pop(var, None)
+    env = offline_env(tmp_path / "data")
     assert synclead("demo", "--no-serve", env=env, timeout=120).returncode == 0
     script = tmp_path / "call.json"
     script.write_text(json.dumps({"language": "en", "from": "+33612345678", "turns": TURNS}))

@@ -7,12 +7,11 @@ worker); `synclead call` waits until the report is written.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.simulator.e2e import offline_env, synclead
 
 pytestmark = [pytest.mark.slow]
 
@@ -39,17 +38,8 @@ CALLS = {
 
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory) -> dict[str, str]:
-    data = tmp_path_factory.mktemp("intents")
-    env = {**os.environ, "SYNCLEAD_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "synclead.web.settings"}
-    for var in ("SYNCLEAD_PUBLIC_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SYNCLEAD_LLM"):
-        env.pop(var, None)
-    setup = subprocess.run(
-        [sys.executable, "-m", "synclead.cli", "demo", "--no-serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    env = offline_env(tmp_path_factory.mktemp("intents"))
+    setup = synclead("demo", "--no-serve", env=env, timeout=300)
     assert setup.returncode == 0, setup.stderr
     return env
 
@@ -60,24 +50,17 @@ def test_a_call_becomes_the_right_lead(kind: str, environment: dict[str, str], t
     script = tmp_path / "call.json"
     script.write_text(json.dumps({"language": "en", "from": "+33611223344", "turns": turns}))
     report_path = tmp_path / "report.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "synclead.cli",
-            "call",
-            "--org",
-            "demo",
-            "--script",
-            str(script),
-            "--report",
-            str(report_path),
-            "--speed",
-            "2",
-        ],
+    done = synclead(
+        "call",
+        "--org",
+        "demo",
+        "--script",
+        str(script),
+        "--report",
+        str(report_path),
+        "--speed",
+        "2",
         env=environment,
-        capture_output=True,
-        text=True,
         timeout=400,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -7,13 +7,12 @@ hours, a rental within a budget, and its fees; the report's transcript must hold
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
+
+from tests.simulator.e2e import offline_env, synclead
 
 pytestmark = [pytest.mark.slow]
 
@@ -26,16 +25,8 @@ TURNS = [
 ]
 
 
-def synclead(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "synclead.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
-
-
 def test_questions_get_the_agencys_own_answers(tmp_path: Path) -> None:
-    env = {**os.environ, "SYNCLEAD_DATA_DIR": str(tmp_path / "data"), "DJANGO_SETTINGS_MODULE": "synclead.web.settings"}
-    for var in ("SYNCLEAD_PUBLIC_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SYNCLEAD_LLM"):
-        env.pop(var, None)
+    env = offline_env(tmp_path / "data")
     setup = synclead("demo", "--no-serve", env=env, timeout=300)
     assert setup.returncode == 0, setup.stdout + setup.stderr
     script = tmp_path / "call.json"

@@ -104,3 +104,17 @@ DEFAULT_CONVERSATION: list[tuple[str, str, int, int, bool]] = [
     (Role.CALLER, "Camille Durand, and Saturday morning suits me.", 8_800, 12_300, False),
     (Role.AGENT, "Thank you Camille, an advisor will call you back today to confirm.", 72_500, 76_000, False),
 ]
+
+
+@pytest.fixture
+def page():
+    """A Chromium page (for the tests marked `browser`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        yield context.new_page()
+        browser.close()

@@ -5,50 +5,13 @@ Set SYNCLEAD_SCREENSHOTS to a folder to keep a picture of each page for a look b
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
+from tests.web.browser import BROWSER_TESTS, snapshot
 
-# Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls from inside one.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = shutil.which("chromium")
 DAY = timedelta(days=1)
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium on the PATH (apt-get install chromium)"),
-]
-
-
-@pytest.fixture
-def page() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        yield context.new_page()
-        browser.close()
-
-
-def snapshot(page, name: str) -> None:
-    folder = os.environ.get("SYNCLEAD_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+pytestmark = BROWSER_TESTS
 
 
 def test_a_member_reads_a_call_and_logs_out(live_server, page, user_a, password, org_a, org_b, make_call):

@@ -5,22 +5,9 @@ Set SYNCLEAD_SCREENSHOTS to a folder to keep a picture of each step for a look b
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
+from tests.web.browser import BROWSER_TESTS, snapshot
 
-import pytest
-
-# Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls from inside one.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = shutil.which("chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium on the PATH (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TESTS
 
 GUIDE = (
     "# Renting with Agence Lumière\n\n"
@@ -29,26 +16,6 @@ GUIDE = (
     "## Keys\n\n"
     "Keys are handed over at the agency on the day the lease starts, from 9 am.\n"
 ).encode()
-
-
-@pytest.fixture
-def page() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    # Playwright cannot download its own browser here, so it drives the system's, headless and offline.
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
-
-
-def snapshot(page, name: str) -> None:
-    folder = os.environ.get("SYNCLEAD_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"knowledge-{name}.png"), full_page=True)
 
 
 def test_a_member_uploads_asks_and_deletes(live_server, page, user_a, password, org_a):

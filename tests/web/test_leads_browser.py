@@ -5,44 +5,11 @@ Set SYNCLEAD_SCREENSHOTS to a folder to keep a picture of each page for a look b
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from synclead.web.calls.models import Utterance
 from synclead.web.leads.models import Lead
+from tests.web.browser import BROWSER_TESTS, snapshot
 
-# Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls from inside one.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium on the PATH (apt-get install chromium)"),
-]
-
-
-@pytest.fixture
-def page() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        yield context.new_page()
-        browser.close()
-
-
-def snapshot(page, name: str) -> None:
-    folder = os.environ.get("SYNCLEAD_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+pytestmark = BROWSER_TESTS
 
 
 def test_an_advisor_follows_a_lead_up(live_server, page, user_a, password, org_a, org_b, make_call):

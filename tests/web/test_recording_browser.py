@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import wave
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 from synclead.config import get_settings
+from tests.web.browser import BROWSER_TESTS
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium on the PATH (apt-get install chromium)"),
-]
-
-
-@pytest.fixture
-def page() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser.new_context().new_page()
-        browser.close()
+pytestmark = BROWSER_TESTS
 
 
 def stereo_wav(seconds: float) -> bytes:
