@@ -15,7 +15,36 @@ from tests.simulator.e2e import offline_env, synclead
 
 pytestmark = [pytest.mark.slow]
 
+
+def callback(request: str, name: str) -> list[str]:
+    return [f"Hello, {request} Please ask an advisor to call me back. My name is {name}.", "Yes, that number is fine."]
+
+
 CALLS = {
+    "rent": (
+        callback("I am looking for an apartment to rent.", "Anna Smith"),
+        {"intent": "rent", "urgency": "normal", "name": "Anna Smith", "phone": "+33611223344"},
+    ),
+    "buy": (
+        callback("I would like to buy a house.", "Tom Baker"),
+        {"intent": "buy", "urgency": "normal", "name": "Tom Baker", "phone": "+33611223344"},
+    ),
+    "sell": (
+        callback("I would like to sell my apartment.", "Lucy Brown"),
+        {"intent": "sell", "urgency": "normal", "name": "Lucy Brown", "phone": "+33611223344"},
+    ),
+    "viewing": (
+        callback("I would like to book a viewing of the flat I saw on your website.", "Mark Jones"),
+        {"intent": "viewing", "urgency": "normal", "name": "Mark Jones", "phone": "+33611223344"},
+    ),
+    "general_question": (
+        ["Hello, what are your opening hours?", "No, that's all, thank you.", "No thanks, goodbye."],
+        {"intent": "general_question", "urgency": "normal", "name": "", "phone": "+33611223344"},
+    ),
+    "property_management": (
+        callback("I would like your agency to manage my rental property.", "Sarah Wilson"),
+        {"intent": "property_management", "urgency": "normal", "name": "Sarah Wilson", "phone": "+33611223344"},
+    ),
     "tenant_issue": (
         [
             "Hello, there is a water leak in my kitchen and I have no hot water since this morning.",
