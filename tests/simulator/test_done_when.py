@@ -6,14 +6,13 @@ server's VAD and Whisper; the report is what the server recorded. Nothing here r
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import jiwer
 import pytest
 
 from synclead.agent.phone import spoken_digits
-from tests.simulator.e2e import offline_env, synclead
+from tests.simulator.e2e import demo_env, place_call
 
 pytestmark = [pytest.mark.slow]
 
@@ -77,26 +76,8 @@ def normalise(text: str) -> str:
 
 
 def test_an_english_call_is_understood_and_becomes_a_lead(tmp_path: Path) -> None:
-    env = offline_env(tmp_path / "data")
-    assert synclead("demo", "--no-serve", env=env, timeout=120).returncode == 0
-    script = tmp_path / "call.json"
-    script.write_text(json.dumps({"language": "en", "from": "+33612345678", "turns": TURNS}))
-    report_path = tmp_path / "report.json"
-    done = synclead(
-        "call",
-        "--org",
-        "demo",
-        "--script",
-        str(script),
-        "--report",
-        str(report_path),
-        "--speed",
-        "2",
-        env=env,
-        timeout=400,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    report = json.loads(report_path.read_text())
+    env = demo_env(tmp_path / "data")
+    report = place_call(env, tmp_path, TURNS, caller="+33612345678")
 
     heard = [u["text"] for u in report["transcript"] if u["role"] == "caller"]
     assert len(heard) == len(TURNS)

@@ -6,12 +6,11 @@ worker); `synclead call` waits until the report is written.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.simulator.e2e import offline_env, synclead
+from tests.simulator.e2e import demo_env, place_call
 
 pytestmark = [pytest.mark.slow]
 
@@ -67,33 +66,13 @@ CALLS = {
 
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory) -> dict[str, str]:
-    env = offline_env(tmp_path_factory.mktemp("intents"))
-    setup = synclead("demo", "--no-serve", env=env, timeout=300)
-    assert setup.returncode == 0, setup.stderr
-    return env
+    return demo_env(tmp_path_factory.mktemp("intents"))
 
 
 @pytest.mark.parametrize("kind", sorted(CALLS))
 def test_a_call_becomes_the_right_lead(kind: str, environment: dict[str, str], tmp_path: Path) -> None:
     turns, expected = CALLS[kind]
-    script = tmp_path / "call.json"
-    script.write_text(json.dumps({"language": "en", "from": "+33611223344", "turns": turns}))
-    report_path = tmp_path / "report.json"
-    done = synclead(
-        "call",
-        "--org",
-        "demo",
-        "--script",
-        str(script),
-        "--report",
-        str(report_path),
-        "--speed",
-        "2",
-        env=environment,
-        timeout=400,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    report = json.loads(report_path.read_text())
+    report = place_call(environment, tmp_path, turns, caller="+33611223344")
     lead = report["lead"]
     assert {key: lead[key] for key in expected} == expected, report["transcript"]
     assert report["summary"], "the post-call job wrote a summary"

@@ -6,13 +6,12 @@ hours, a rental within a budget, and its fees; the report's transcript must hold
 
 from __future__ import annotations
 
-import json
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
-from tests.simulator.e2e import offline_env, synclead
+from tests.simulator.e2e import demo_env, place_call
 
 pytestmark = [pytest.mark.slow]
 
@@ -26,27 +25,8 @@ TURNS = [
 
 
 def test_questions_get_the_agencys_own_answers(tmp_path: Path) -> None:
-    env = offline_env(tmp_path / "data")
-    setup = synclead("demo", "--no-serve", env=env, timeout=300)
-    assert setup.returncode == 0, setup.stdout + setup.stderr
-    script = tmp_path / "call.json"
-    script.write_text(json.dumps({"language": "en", "from": "+33612345678", "turns": TURNS}))
-    report_path = tmp_path / "report.json"
-    done = synclead(
-        "call",
-        "--org",
-        "demo",
-        "--script",
-        str(script),
-        "--report",
-        str(report_path),
-        "--speed",
-        "2",
-        env=env,
-        timeout=500,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    report = json.loads(report_path.read_text())
+    env = demo_env(tmp_path / "data")
+    report = place_call(env, tmp_path, TURNS, caller="+33612345678")
     transcript = report["transcript"]
     replies = []
     for before, after in pairwise(transcript):
