@@ -15,7 +15,6 @@ import asyncio
 import itertools
 import json
 import secrets
-import socket
 import string
 import threading
 import time
@@ -24,11 +23,12 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.background_server import BackgroundServer
 
 Dialect = Literal["openai", "mistral"]
 
@@ -75,10 +75,9 @@ class ChatEmulator:
         self.attempts = 0  # every request, refused ones included
         self.finished = 0  # bodies sent to the end
         self._ids = itertools.count(1)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         self._closing = False
         self.port = 0
+        self._served: BackgroundServer | None = None
         self.app = Starlette(routes=[Route("/v1/chat/completions", self._completions, methods=["POST"])])
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
@@ -94,19 +93,8 @@ class ChatEmulator:
         return f"{self.server_url}/v1"
 
     def start(self) -> ChatEmulator:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="critical", timeout_graceful_shutdown=1, lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the chat emulator did not start")
-            time.sleep(0.01)
+        self._served = BackgroundServer(self.app, "the chat emulator", timeout_graceful_shutdown=1)
+        self.port = self._served.start()
         return self
 
     def stop(self) -> None:
@@ -114,10 +102,8 @@ class ChatEmulator:
         for item in self.script:
             if isinstance(item, Completion):
                 item.release.set()
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._served is not None:
+            self._served.stop()
 
     def reset(self, *items: Completion | Failure) -> None:
         self.script = deque(items)

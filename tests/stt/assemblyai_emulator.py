@@ -16,20 +16,18 @@ with a clock of its own.
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from synclead.audio import mulaw
+from tests.background_server import BackgroundServer
 
 MODELS = {"universal-streaming-english", "universal-streaming-multilingual"}
 VOICED_RMS = 500  # int16 RMS; line noise in the tests stays far below, speech far above
@@ -68,35 +66,21 @@ class AssemblyAIEmulator:
         self.behaviour = Behaviour()
         self.sessions: list[Session] = []
         self.app = Starlette(routes=[WebSocketRoute("/v3/ws", self._session)])
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         self.port = 0
+        self._served: BackgroundServer | None = None
 
     @property
     def host(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> AssemblyAIEmulator:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="critical", lifespan="off", ws="websockets-sansio")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 5
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the AssemblyAI emulator did not start")
-            time.sleep(0.01)
+        self._served = BackgroundServer(self.app, "the AssemblyAI emulator", ws="websockets-sansio")
+        self.port = self._served.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._served is not None:
+            self._served.stop()
 
     def reset(self, behaviour: Behaviour | None = None) -> None:
         self.behaviour = behaviour or Behaviour()

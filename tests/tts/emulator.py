@@ -10,19 +10,18 @@ uvicorn runs it in a thread on a free loopback port.
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.background_server import BackgroundServer
 
 RATE = 24_000
 
@@ -52,34 +51,21 @@ class SpeechEmulator:
         self.behaviour = Behaviour()
         self.requests: list[SpeechRequest] = []
         self.app = Starlette(routes=[Route("/v1/audio/speech", self._speech, methods=["POST"])])
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         self.port = 0
+        self._served: BackgroundServer | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self) -> SpeechEmulator:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="critical", lifespan="off"))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 5
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the speech emulator did not start")
-            time.sleep(0.01)
+        self._served = BackgroundServer(self.app, "the speech emulator")
+        self.port = self._served.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._served is not None:
+            self._served.stop()
 
     def reset(self, behaviour: Behaviour | None = None) -> None:
         self.behaviour = behaviour or Behaviour()
