@@ -9,7 +9,6 @@ never runs.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from synclead.agent.llm import ChatModel
 from synclead.agent.phone import parse_phone
+from synclead.notifications.notify import notify_new_lead
 from synclead.postcall.extract import Extraction, extract
 from synclead.postcall.intents import DEFAULT_INTENTS
 from synclead.providers.embeddings import Embedder
@@ -157,12 +157,7 @@ def _contact(call: Call, lead: Lead) -> Contact | None:
 
 
 def _notify(lead_id: int) -> None:
-    # Another module owns notifications; until it exists, a report is simply not announced.
     try:
-        notifications = importlib.import_module("synclead.notifications")
-    except ModuleNotFoundError:
-        return
-    try:
-        notifications.notify_new_lead(lead_id)
+        notify_new_lead(lead_id)
     except Exception:  # the report is written; a failing channel must not fail (and retry) the whole job
         log.exception("notifying lead %s failed", lead_id)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import types
+import json
+from collections.abc import Iterator
 
 import pytest
 
+from synclead.notifications.models import Delivery, Status
 from synclead.postcall.tasks import process_call, write_report
 from synclead.web.calls.models import Call
 from synclead.web.leads.models import Contact, Lead, Source
+from tests.notifications.servers import WebhookReceiver, serve
 
 TENANT = [
     ("agent", "Bonjour, Agence Lumière, que puis-je pour vous ?"),
@@ -18,15 +21,16 @@ TENANT = [
 
 
 @pytest.fixture
-def notified(monkeypatch) -> list[int]:
-    """`synclead.notifications` as the other module will provide it, recording each lead it is told about."""
-    calls: list[int] = []
-    module = types.SimpleNamespace(notify_new_lead=calls.append)
-    monkeypatch.setitem(__import__("sys").modules, "synclead.notifications", module)
-    return calls
+def crm(org) -> Iterator[WebhookReceiver]:
+    """The agency's CRM: a real webhook receiver the real notifications post to."""
+    receiver = WebhookReceiver()
+    with serve(receiver.app()) as base_url:
+        org.webhook_url, org.webhook_secret = f"{base_url}/crm/leads", "s3cret"
+        org.save()
+        yield receiver
 
 
-def test_job_is_idempotent(make_call, notified, django_capture_on_commit_callbacks) -> None:
+def test_job_is_idempotent(make_call, crm, django_capture_on_commit_callbacks) -> None:
     call = make_call(TENANT, language="fr")
     with django_capture_on_commit_callbacks(execute=True):
         assert write_report(call.pk) is True
@@ -42,7 +46,11 @@ def test_job_is_idempotent(make_call, notified, django_capture_on_commit_callbac
     call.refresh_from_db()
     assert (call.report_ready_at, call.summary) == (ready_at, summary)
     assert Lead.objects.filter(call=call).count() == 1
-    assert notified == [lead.pk]
+    # The agency hears of the lead once, through its real notification channel, however often the job runs.
+    [delivery] = Delivery.objects.filter(lead=lead)
+    assert delivery.status == Status.SENT
+    [request] = crm.received
+    assert json.loads(request.body)["lead"]["phone"] == "+33699887766"
 
 
 def test_lead_is_made_when_finish_call_made_none(make_call) -> None:
