@@ -1,7 +1,9 @@
 """When a lead is created: decide who is told, and send each message at most once, retrying with back-off.
 
-Every message is a `Delivery` row, unique per (lead, channel, target), created before anything is sent; so a
-replayed post-call job finds the rows and sends nothing new. A worker claims a row by moving its
+Every message is a `Delivery` row, unique per (lead, channel, target). The rows are an outbox: `plan_deliveries`
+writes them in the same transaction as the lead, so a lead never commits without the record of who must hear of it;
+sending happens after the commit (`send_deliveries`, run as a job, and `retry_due_deliveries`, run from cron), so a
+process that dies in between leaves pending rows that the next run sends. A sender claims a row by moving its
 `next_attempt_at` forward in one conditional UPDATE, so two workers never send the same row at the same time.
 """
 
@@ -43,24 +45,29 @@ def targets(organization: Organization) -> Iterator[tuple[str, str]]:
         yield Channel.SMS, organization.notify_sms
 
 
-def notify_new_lead(lead_id: int, *, clock: Clock = timezone.now) -> None:
-    """Create the lead's deliveries and send those that are due. Safe to call again: nothing is sent twice."""
-    try:
-        lead = Lead.objects.select_related("organization").get(pk=lead_id)
-    except Lead.DoesNotExist:
-        log.warning("lead %s: gone before it could be notified", lead_id)
-        return
+def plan_deliveries(lead: Lead, *, clock: Clock = timezone.now) -> list[Delivery]:
+    """Write the lead's deliveries, pending and due now, in the caller's transaction; send nothing.
+
+    Call it inside the transaction that writes the lead, then send after the commit. Safe to call again: a row
+    that exists is kept as it is. Returns the lead's deliveries still pending.
+    """
     now = clock()
     for channel, target in targets(lead.organization):
         try:
+            # A savepoint: a row another worker inserted first must not break the caller's transaction.
             with transaction.atomic():
                 Delivery.objects.get_or_create(
                     lead=lead, channel=channel, target=target, defaults={"next_attempt_at": now, "created_at": now}
                 )
-        except IntegrityError:  # another worker created it between our SELECT and INSERT
+        except IntegrityError:
             pass
-    for delivery in lead.deliveries.filter(status=Status.PENDING, next_attempt_at__lte=now):
-        attempt(delivery, clock=clock)
+    return list(lead.deliveries.filter(status=Status.PENDING))
+
+
+def send_deliveries(lead_id: int, *, clock: Clock = timezone.now) -> int:
+    """Send the lead's pending deliveries that are due; returns how many were attempted."""
+    due = Delivery.objects.filter(lead_id=lead_id, status=Status.PENDING, next_attempt_at__lte=clock())
+    return sum(attempt(delivery, clock=clock) for delivery in due.order_by("pk"))
 
 
 def retry_due_deliveries(*, clock: Clock = timezone.now, limit: int = 100) -> int:
@@ -85,6 +92,11 @@ def attempt(delivery: Delivery, *, clock: Clock = timezone.now) -> bool:
         detail = channels.SENDERS[delivery.channel](delivery)
     except channels.SendError as exc:
         _failed(delivery, str(exc), clock())
+    except Exception as exc:
+        # An answer no sender expects (a 2xx that is not JSON, say) is a failed attempt like any other: escaping,
+        # it would leave the row claimed but uncounted, tried again every CLAIM forever, and stop the rows after it.
+        log.exception("delivery %s: the %s sender failed unexpectedly", delivery.pk, delivery.channel)
+        _failed(delivery, f"{delivery.channel}: {type(exc).__name__}: {exc}", clock())
     else:
         _sent(delivery, detail, clock())
     return True

@@ -1,8 +1,4 @@
-"""The same entry points as Django tasks, for a deployment that runs a task worker.
-
-Optional: nothing imports this module unless the post-call job or a scheduler enqueues these tasks; with Django's
-default immediate backend they simply run in place.
-"""
+"""Sending deliveries as Django tasks, on whatever worker runs the post-call jobs."""
 
 from __future__ import annotations
 
@@ -12,10 +8,12 @@ from . import notify
 
 
 @task
-def notify_new_lead(lead_id: int) -> None:
-    notify.notify_new_lead(lead_id)
+def send_deliveries(lead_id: int) -> int:
+    """Send the lead's due deliveries; enqueued once the transaction that planned them commits."""
+    return notify.send_deliveries(lead_id)
 
 
 @task
 def retry_due_deliveries() -> int:
+    """For a scheduler that enqueues tasks rather than running `synclead notifications retry` from cron."""
     return notify.retry_due_deliveries()

@@ -3,7 +3,8 @@
 Keyed by the call and idempotent: `Call.report_ready_at`, checked under the call's row lock, says the report was
 written, so a retried job or a replayed callback that enqueues it again changes nothing and notifies no one twice.
 The lead `finish_call` (or the voicemail callback) made is updated, never duplicated: it exists even if this job
-never runs.
+never runs. The lead's notifications are planned in the report's transaction and sent by a job of their own once
+it commits (`synclead.notifications.notify`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from django.utils import timezone
 
 from synclead.agent.llm import ChatModel
 from synclead.agent.phone import parse_phone
-from synclead.notifications.notify import notify_new_lead
+from synclead.notifications.notify import plan_deliveries
+from synclead.notifications.tasks import send_deliveries
 from synclead.postcall.extract import Extraction, extract
 from synclead.postcall.intents import DEFAULT_INTENTS
 from synclead.providers.embeddings import Embedder
@@ -60,7 +62,10 @@ def write_report(call_id: int, *, chat_model: ChatModel | None = None, embedder:
         lead.save()
         call.report_ready_at = timezone.now()
         call.save(update_fields=["summary", "report_ready_at"])
-        transaction.on_commit(lambda: _notify(lead.pk))
+        # Who must hear of the lead commits with it: a process that dies after the commit leaves the deliveries
+        # pending for `synclead notifications retry`, instead of a lead nobody is told about.
+        if plan_deliveries(lead):
+            transaction.on_commit(lambda: _send_after_commit(lead.pk))
     return True
 
 
@@ -156,8 +161,8 @@ def _contact(call: Call, lead: Lead) -> Contact | None:
     return contact
 
 
-def _notify(lead_id: int) -> None:
+def _send_after_commit(lead_id: int) -> None:
     try:
-        notify_new_lead(lead_id)
-    except Exception:  # the report is written; a failing channel must not fail (and retry) the whole job
-        log.exception("notifying lead %s failed", lead_id)
+        send_deliveries.enqueue(lead_id)
+    except Exception:  # the report is written and the deliveries with it; the retry command will send them
+        log.exception("lead %s: could not enqueue its notifications; they wait for the retry", lead_id)

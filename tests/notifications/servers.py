@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import io
 import socket
 import threading
 import time
+import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,18 +106,31 @@ class WebhookReceiver:
 
 @dataclass
 class TwilioMessages:
-    """`POST /2010-04-01/Accounts/{sid}/Messages.json` as Twilio answers it: basic auth, form in, Message JSON out."""
+    """`POST /2010-04-01/Accounts/{sid}/Messages.json` as Twilio answers it: basic auth, form in, Message JSON out.
+
+    Also the rest of Twilio's API a deployment pointed here (`TWILIO_API_URL`) uses around a call: the Call
+    resource's update (the gateway hangs up after its goodbye) and a recording's media (voicemail is copied).
+    """
 
     account_sid: str
     auth_token: str
     sent: list[dict[str, str]] = field(default_factory=list)
+    # Bodies answered, with 201, to the next message requests instead of the Message JSON: a proxy gone wrong.
+    garbled: list[str] = field(default_factory=list)
+    # (CallSid, form) of every update of a call, in order.
+    call_updates: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def _authorized(self, request: Request) -> bool:
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return request.headers.get("authorization") == f"Basic {expected}"
 
     async def create(self, request: Request) -> Response:
-        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        if request.headers.get("authorization") != f"Basic {expected}":
-            return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
-        form = {key: values[0] for key, values in parse_qs((await request.body()).decode()).items()}
+        if not self._authorized(request):
+            return _unauthorized()
+        form = await _form(request)
         self.sent.append(form)
+        if self.garbled:
+            return Response(self.garbled.pop(0), status_code=201, media_type="text/html")
         sid = f"SM{len(self.sent):032d}"
         return JSONResponse(
             {
@@ -132,7 +147,53 @@ class TwilioMessages:
             status_code=201,
         )
 
-    def app(self) -> Starlette:
-        return Starlette(
-            routes=[Route("/2010-04-01/Accounts/{account_sid}/Messages.json", self.create, methods=["POST"])]
+    async def update_call(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return _unauthorized()
+        sid = request.path_params["call_sid"]
+        form = await _form(request)
+        self.call_updates.append((sid, form))
+        return JSONResponse(
+            {
+                "sid": sid,
+                "account_sid": request.path_params["account_sid"],
+                "status": form.get("Status", "in-progress"),
+                "direction": "inbound",
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json",
+            }
         )
+
+    async def recording(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return _unauthorized()
+        return Response(_silence_wav(seconds=1), media_type="audio/x-wav")
+
+    def app(self) -> Starlette:
+        accounts = "/2010-04-01/Accounts/{account_sid}"
+        return Starlette(
+            routes=[
+                Route(f"{accounts}/Messages.json", self.create, methods=["POST"]),
+                Route(f"{accounts}/Calls/{{call_sid}}.json", self.update_call, methods=["POST"]),
+                Route(f"{accounts}/Recordings/{{recording_sid}}.wav", self.recording, methods=["GET"]),
+            ]
+        )
+
+
+def _unauthorized() -> Response:
+    return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
+
+
+def _silence_wav(seconds: int) -> bytes:
+    # Twilio's recordings are 8 kHz 16-bit mono PCM.
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(b"\0\0" * 8000 * seconds)
+    return out.getvalue()
+
+
+async def _form(request: Request) -> dict[str, str]:
+    # Twilio's API takes url-encoded forms only.
+    return {key: values[0] for key, values in parse_qs((await request.body()).decode()).items()}

@@ -1,4 +1,8 @@
-"""Lead notifications against a real SMTP server, a webhook receiver and a Twilio Messages emulator."""
+"""Lead notifications against a real SMTP server, a webhook receiver and a Twilio Messages emulator.
+
+Each test notifies as the post-call job does: the deliveries planned in the lead's transaction, sent once it has
+committed (`notify` below); `test_outbox.py` and `test_call_notifies.py` do it through the running processes.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,27 @@ import hashlib
 import hmac
 import json
 
+import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
 
+from synclead.notifications import tasks
 from synclead.notifications.models import Channel, Delivery, Status
-from synclead.notifications.notify import notify_new_lead, retry_due_deliveries
+from synclead.notifications.notify import Clock, plan_deliveries, retry_due_deliveries, send_deliveries
+from synclead.web.leads.models import Lead
 
 from .conftest import AGENCY_NUMBER
 
 SECRET = "s3cr3t-crm-key"
+
+
+def notify(lead: Lead, clock: Clock = timezone.now) -> None:
+    """As `write_report` does it: plan inside the lead's transaction, send after it commits."""
+    with transaction.atomic():
+        plan_deliveries(lead, clock=clock)
+    send_deliveries(lead.pk, clock=clock)
 
 
 def _webhook_on(organization, url: str) -> None:
@@ -24,7 +40,7 @@ def _webhook_on(organization, url: str) -> None:
 
 
 def test_email_reaches_the_advisors_in_the_agency_language(lead, mailbox, clock):
-    notify_new_lead(lead.pk, clock=clock)
+    notify(lead, clock)
 
     assert mailbox.recipients == [["alice@lumiere.example"]]
     message = mailbox.messages[0]
@@ -44,7 +60,7 @@ def test_email_reaches_the_advisors_in_the_agency_language(lead, mailbox, clock)
 def test_email_in_english_for_an_english_agency(lead, mailbox, clock):
     lead.organization.language = "en"
     lead.organization.save()
-    notify_new_lead(lead.pk, clock=clock)
+    notify(lead, clock)
     assert mailbox.messages[0]["Subject"] == "New lead: Jean Dupont (rent, high urgency)"
 
 
@@ -52,7 +68,7 @@ def test_webhook_is_signed_over_the_raw_body(lead, crm, clock):
     receiver, url = crm
     _webhook_on(lead.organization, url)
 
-    notify_new_lead(lead.pk, clock=clock)
+    notify(lead, clock)
 
     [request] = receiver.received
     expected = hmac.new(SECRET.encode(), request.body, hashlib.sha256).hexdigest()
@@ -75,7 +91,7 @@ def test_webhook_failures_are_retried_with_back_off(lead, crm, clock):
     receiver.statuses = [500, 500]
     _webhook_on(lead.organization, url)
 
-    notify_new_lead(lead.pk, clock=clock)
+    notify(lead, clock)
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == (Status.PENDING, 1)
     assert "HTTP 500" in delivery.last_error
@@ -105,7 +121,7 @@ def test_webhook_is_given_up_after_the_last_back_off(lead, crm, clock):
     receiver.statuses = [503] * 10
     _webhook_on(lead.organization, url)
 
-    notify_new_lead(lead.pk, clock=clock)
+    notify(lead, clock)
     for _ in range(6):
         clock.advance(hours=3)
         retry_due_deliveries(clock=clock)
@@ -119,7 +135,7 @@ def test_sms_goes_through_twilio_from_the_agency_number(lead, twilio, clock):
     lead.organization.notify_email, lead.organization.notify_sms = False, "+33698765432"
     lead.organization.save()
 
-    notify_new_lead(lead.pk, clock=clock)
+    notify(lead, clock)
 
     [sms] = twilio.sent
     assert sms["To"] == "+33698765432"
@@ -137,9 +153,9 @@ def test_notifying_twice_sends_each_message_once(lead, mailbox, crm, twilio, clo
     org.webhook_url, org.webhook_secret, org.notify_sms = url, SECRET, "+33698765432"
     org.save()
 
-    notify_new_lead(lead.pk, clock=clock)
+    notify(lead, clock)
     clock.advance(hours=3)  # even long after, when a retry would be due
-    notify_new_lead(lead.pk, clock=clock)
+    notify(lead, clock)
     retry_due_deliveries(clock=clock)
 
     assert len(mailbox.messages) == 1
@@ -156,22 +172,82 @@ def test_switched_off_sends_nothing(lead, clock):
     lead.organization.notify_email = False
     lead.organization.save()
 
-    notify_new_lead(lead.pk, clock=clock)
+    notify(lead, clock)
 
     assert mail.outbox == []
     assert not Delivery.objects.exists()
 
 
-def test_a_lead_that_is_gone_is_not_an_error(db, clock):
-    notify_new_lead(999_999, clock=clock)
+def test_a_lead_erased_before_its_deliveries_are_sent_is_not_an_error(lead, mailbox, clock):
+    with transaction.atomic():
+        plan_deliveries(lead, clock=clock)
+    lead_id = lead.pk
+    lead.delete()  # `synclead erase` ran between the report's commit and the sending job
+
+    assert send_deliveries(lead_id, clock=clock) == 0
+    assert mailbox.messages == []
     assert not Delivery.objects.exists()
+
+
+def test_planned_deliveries_commit_with_the_lead_and_send_nothing(lead, mailbox, clock):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        plan_deliveries(lead, clock=clock)
+        raise RuntimeError("the report could not be written")
+    assert not Delivery.objects.exists()  # rolled back with the report: no message about a lead that isn't there
+
+    with transaction.atomic():
+        planned = plan_deliveries(lead, clock=clock)
+        assert plan_deliveries(lead, clock=clock) == planned  # planning again adds nothing
+    assert [(d.channel, d.target, d.status, d.next_attempt_at) for d in planned] == [
+        (Channel.EMAIL, "alice@lumiere.example", Status.PENDING, clock.now)
+    ]
+    assert mailbox.messages == []
+
+
+def test_the_sending_job_sends_what_was_planned_once(lead, mailbox):
+    with transaction.atomic():
+        plan_deliveries(lead)
+
+    assert tasks.send_deliveries.call(lead.pk) == 1
+    assert tasks.send_deliveries.call(lead.pk) == 0  # a retried job finds nothing left to send
+    assert mailbox.recipients == [["alice@lumiere.example"]]
+    assert Delivery.objects.get().status == Status.SENT
+
+
+def test_deliveries_nobody_sent_are_sent_by_the_retry(lead, crm, mailbox, clock):
+    receiver, url = crm
+    _webhook_on(lead.organization, url)
+    with transaction.atomic():
+        plan_deliveries(lead, clock=clock)
+    # The process that committed them stopped before sending: they are due at once, for the next retry.
+    assert retry_due_deliveries(clock=clock) == 1
+    assert retry_due_deliveries(clock=clock) == 0
+    assert len(receiver.received) == 1
+    assert Delivery.objects.get().status == Status.SENT
+
+
+def test_an_unexpected_answer_is_a_failed_attempt_retried_later(lead, twilio, clock):
+    lead.organization.notify_email, lead.organization.notify_sms = False, "+33698765432"
+    lead.organization.save()
+    twilio.garbled = ["<html>Bad gateway</html>"]  # accepted, but not Twilio's JSON
+
+    notify(lead, clock)
+
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (Status.PENDING, 1)
+    assert delivery.last_error.startswith("sms: JSONDecodeError")
+    assert delivery.next_attempt_at == clock.now.replace(minute=31)  # backed off, not held for the claim
+    clock.advance(minutes=1)
+    assert retry_due_deliveries(clock=clock) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.SENT, 2)
 
 
 def test_retry_command_sends_due_deliveries(lead, crm, capsys):
     receiver, url = crm
     receiver.statuses = [500]
     _webhook_on(lead.organization, url)
-    notify_new_lead(lead.pk)
+    notify(lead)
     Delivery.objects.update(next_attempt_at=Delivery.objects.get().created_at)  # the back-off has run out
 
     call_command("notifications", "retry")
@@ -184,7 +260,7 @@ def test_retry_command_sends_due_deliveries(lead, crm, capsys):
 def test_admin_shows_deliveries_read_only(lead, admin_client, clock):
     lead.organization.notify_email = True
     lead.organization.save()
-    notify_new_lead(lead.pk, clock=clock)  # the test settings' mailer keeps the email in memory
+    notify(lead, clock)  # the test settings' mailer keeps the email in memory
     delivery = Delivery.objects.get()
 
     assert admin_client.get("/admin/notifications/delivery/").status_code == 200

@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 
 from synclead.notifications.models import Delivery, Status
 from synclead.postcall.tasks import process_call, write_report
@@ -30,10 +32,10 @@ def crm(org) -> Iterator[WebhookReceiver]:
         yield receiver
 
 
-def test_job_is_idempotent(make_call, crm, django_capture_on_commit_callbacks) -> None:
+@pytest.mark.django_db(transaction=True)  # real commits: the sending is enqueued when the report commits
+def test_job_is_idempotent(make_call, crm) -> None:
     call = make_call(TENANT, language="fr")
-    with django_capture_on_commit_callbacks(execute=True):
-        assert write_report(call.pk) is True
+    assert write_report(call.pk) is True
     call.refresh_from_db()
     ready_at, summary = call.report_ready_at, call.summary
     assert ready_at is not None
@@ -41,16 +43,26 @@ def test_job_is_idempotent(make_call, crm, django_capture_on_commit_callbacks) -
     assert "Convenu : « Je transmets à un conseiller" in summary
     lead = Lead.objects.get(call=call)
     assert (lead.name, lead.intent, lead.urgency) == ("Sophie Laurent", "tenant_issue", "high")
-    with django_capture_on_commit_callbacks(execute=True):
-        assert process_call.call(call.pk) is False  # a retried job, or a replayed callback's second enqueue
+    # The delivery committed with the report; sending it is a job of its own, enqueued once.
+    [delivery] = Delivery.objects.filter(lead=lead)
+    assert delivery.status == Status.PENDING and crm.received == []
+    assert process_call.call(call.pk) is False  # a retried job, or a replayed callback's second enqueue
     call.refresh_from_db()
     assert (call.report_ready_at, call.summary) == (ready_at, summary)
     assert Lead.objects.filter(call=call).count() == 1
+    [job] = DBTaskResult.objects.all()
+    assert job.task_path == "synclead.notifications.tasks.send_deliveries" and job.args_kwargs["args"] == [lead.pk]
+
+    call_command("db_worker", "--queue-name", "*", "--batch", "--no-startup-delay", verbosity=0)
+
     # The agency hears of the lead once, through its real notification channel, however often the job runs.
-    [delivery] = Delivery.objects.filter(lead=lead)
+    delivery.refresh_from_db()
     assert delivery.status == Status.SENT
     [request] = crm.received
     assert json.loads(request.body)["lead"]["phone"] == "+33699887766"
+    assert process_call.call(call.pk) is False
+    call_command("db_worker", "--queue-name", "*", "--batch", "--no-startup-delay", verbosity=0)
+    assert len(crm.received) == 1
 
 
 def test_lead_is_made_when_finish_call_made_none(make_call) -> None:
@@ -82,8 +94,6 @@ def test_voicemail_becomes_a_lead_with_the_caller_id(make_call, org) -> None:
 
 
 def test_enqueued_after_finish_call_commits(db, make_call, django_capture_on_commit_callbacks) -> None:
-    from django_tasks_db.models import DBTaskResult
-
     from synclead.engine.ports import CallOutcome
     from synclead.gateway.recorder import finish_call
 
