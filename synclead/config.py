@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", alias="SYNCLEAD_HOST")
     port: int = Field(8000, alias="SYNCLEAD_PORT", ge=1, le=65535)
 
+    # Gateway processes `synclead serve` runs on its port; 0 means one per CPU core.
+    workers: int = Field(0, alias="SYNCLEAD_WORKERS", ge=0, le=256)
+    # How long a stopping gateway (SIGTERM) waits for the calls in progress to end before it exits anyway.
+    drain_timeout_s: int = Field(300, alias="SYNCLEAD_DRAIN_TIMEOUT_S", ge=0, le=7200)
+    # A call in progress whose gateway process has not signalled for this long is taken as lost with its process,
+    # and closed from what was persisted (its gateway beats six times in this period).
+    call_stale_s: int = Field(30, alias="SYNCLEAD_CALL_STALE_S", ge=3, le=600)
+    # Redis: cross-process call events and, unless SYNCLEAD_TASKS_BACKEND says otherwise, the post-call job queue.
+    redis_url: str = Field("", alias="SYNCLEAD_REDIS_URL")
+    log_format: Literal["text", "json"] = Field("text", alias="SYNCLEAD_LOG_FORMAT")
+
     twilio_account_sid: str = Field("", alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str = Field("", alias="TWILIO_AUTH_TOKEN")
     # Where the Twilio REST API lives; the simulator points it at itself.
@@ -53,7 +64,7 @@ class Settings(BaseSettings):
 
     # Post-call jobs (Django Tasks). The database backend needs no broker; a deployment that outgrows it names another
     # backend's class here (a Redis- or Celery-backed one) and runs that backend's workers: no code changes.
-    tasks_backend: str = Field("django_tasks_db.DatabaseBackend", alias="SYNCLEAD_TASKS_BACKEND")
+    tasks_backend: str = Field("", alias="SYNCLEAD_TASKS_BACKEND")
     # "inprocess": the gateway runs the jobs in a thread of its own, so one process is a whole deployment;
     # "external": `synclead db_worker` (or the chosen backend's workers) run them.
     worker: Literal["inprocess", "external"] = Field("inprocess", alias="SYNCLEAD_WORKER")
@@ -84,6 +95,24 @@ class Settings(BaseSettings):
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("SYNCLEAD_PUBLIC_URL must start with https:// (or http:// for local use)")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("SYNCLEAD_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _tasks_backend(self) -> Settings:
+        # Jobs go on Redis when the deployment has it and runs workers of its own (`synclead worker`); otherwise
+        # they are rows in the database, run by the gateway's in-process worker, so no report waits for a worker
+        # nobody started.
+        if not self.tasks_backend.strip():
+            on_redis = self.redis_url and self.worker == "external"
+            self.tasks_backend = "django_tasks_rq.RQBackend" if on_redis else "django_tasks_db.DatabaseBackend"
+        return self
 
     @field_validator("stt_model")
     @classmethod

@@ -389,6 +389,15 @@ class CallSession:
         end = start + speech.heard_ms(self.now_ms) if interrupted else max(self.now_ms, start)
         self.observer.utterance(self.info.call_sid, UtteranceRecord("agent", text, start, end, interrupted=interrupted))
 
+    async def hang_up(self, reason: str) -> None:
+        """End the call from outside the conversation (an advisor on the dashboard), at once."""
+        self.end_reason = self.end_reason or reason
+        await self._hang_up()
+
+    async def transfer(self, number: str) -> None:
+        """Hand the caller to `number` from outside the conversation (an advisor on the dashboard)."""
+        await self._transfer(number)
+
     async def _hang_up(self) -> None:
         try:
             await self.output.hang_up()

@@ -21,15 +21,17 @@ django.setup()
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
-from starlette.routing import Mount, WebSocketRoute  # noqa: E402
+from starlette.routing import Mount, Route, WebSocketRoute  # noqa: E402
 from starlette.staticfiles import StaticFiles  # noqa: E402
 
 from synclead.agent.answering import AgencyProfile, AnsweringAgent  # noqa: E402
 from synclead.agent.phrases import PHRASES  # noqa: E402
 from synclead.config import Settings, get_settings  # noqa: E402
 from synclead.engine.speech import split_sentences  # noqa: E402
-from synclead.gateway import database  # noqa: E402
+from synclead.gateway import database, drain, sweep  # noqa: E402
+from synclead.gateway.health import Probes, WebhookTimer  # noqa: E402
 from synclead.gateway.media import MediaStreamHandler  # noqa: E402
+from synclead.gateway.periodic import Scheduler  # noqa: E402
 from synclead.gateway.providers import Providers, offline_providers  # noqa: E402
 from synclead.gateway.recorder import DatabaseRecorder  # noqa: E402
 from synclead.postcall.worker import start_inprocess_worker, stop_inprocess_worker  # noqa: E402
@@ -54,9 +56,12 @@ def fixed_phrases() -> list[tuple[str, str]]:
 def create_app(providers: Providers | None = None, settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     handler = MediaStreamHandler(providers, settings, DatabaseRecorder())  # type: ignore[arg-type]
+    probes = Probes(handler)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # First, so that a SIGTERM during the model load is a drain like any other.
+        drain.install(lambda: len(handler.active), settings.drain_timeout_s)
         if handler.providers is None:
             log.info("loading the offline speech models")
             handler.providers = await asyncio.to_thread(offline_providers, settings)
@@ -68,18 +73,41 @@ def create_app(providers: Providers | None = None, settings: Settings | None = N
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
+        # Calls left in progress by a process that died (this one, before a restart) get their end and report now.
+        await database.run(sweep.close_orphaned_calls)
+        beating = asyncio.create_task(_heartbeat(handler))
+        commands = asyncio.create_task(handler.obey_commands())
         log.info("ready: %d phrases cached, media stream at %s", len(phrases), settings.websocket_url)
-        # Post-call reports run in this process unless SYNCLEAD_WORKER=external (then `synclead db_worker`).
+        probes.ready = True
+        # Post-call reports run in this process unless SYNCLEAD_WORKER=external (then `synclead worker`).
         start_inprocess_worker()
+        scheduler = Scheduler()
+        scheduler.start()
         yield
+        probes.ready = False
+        beating.cancel()
+        commands.cancel()
+        scheduler.stop()
         stop_inprocess_worker()
 
     static = StaticFiles(packages=[("django.contrib.admin", "static"), ("synclead.web.dashboard", "static")])
     return Starlette(
         routes=[
             WebSocketRoute("/twilio/media", handler.handle),
+            Route("/healthz", probes.healthz),
+            Route("/readyz", probes.readyz),
+            Route("/metrics", probes.metrics),
             Mount("/static", app=static, name="static"),
-            Mount("/", app=get_asgi_application()),
+            Mount("/", app=WebhookTimer(get_asgi_application())),
         ],
         lifespan=lifespan,
     )
+
+
+async def _heartbeat(handler: MediaStreamHandler) -> None:
+    """Tell the database, every few seconds, which calls this process still carries (see `sweep`)."""
+    while True:
+        await asyncio.sleep(sweep.heartbeat_s())
+        calls = list(handler.active)
+        if calls:
+            database.submit(lambda calls=calls: sweep.heartbeat(calls))

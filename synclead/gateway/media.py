@@ -9,16 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from synclead import logs
 from synclead.agent.answering import AgencyProfile
 from synclead.audio import mulaw
 from synclead.config import Settings
 from synclead.engine.ports import CallInfo, Pcm
 from synclead.engine.session import CallSession, SessionConfig
 from synclead.engine.turns import TurnConfig
-from synclead.gateway import database
+from synclead.events import COMMANDS, get_bus
+from synclead.gateway import database, metrics
 from synclead.gateway.call_audio import CallAudioWriter, max_samples_for
 from synclead.gateway.providers import Providers
 from synclead.gateway.recorder import DatabaseRecorder
@@ -37,6 +40,8 @@ UNSUPPORTED_DATA = 1003
 # How long a socket may sit before `start` arrives, and how many malformed frames a call tolerates.
 START_TIMEOUT_S = 10.0
 MAX_PROTOCOL_ERRORS = 20
+# An outbound frame this much later than the previous frame's audio ran out is a gap the caller hears.
+LATE_S = 0.020
 
 
 async def close_socket(ws: WebSocket, code: int = 1000) -> None:
@@ -44,6 +49,17 @@ async def close_socket(ws: WebSocket, code: int = 1000) -> None:
     if ws.application_state is WebSocketState.CONNECTED and ws.client_state is WebSocketState.CONNECTED:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await ws.close(code=code)
+
+
+async def _receive_text(ws: WebSocket) -> str | None:
+    """The next text frame; None once the socket is closed. A binary frame is not Twilio's: a protocol error."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        return None
+    text = message.get("text")
+    if text is None:
+        return "<binary frame>"  # fails to parse, and is counted and logged like any malformed frame
+    return text
 
 
 class TwilioOutput:
@@ -56,6 +72,8 @@ class TwilioOutput:
         self.settings = settings
         self.open = True
         self.recording: CallAudioWriter | None = None
+        # When the audio sent so far in this sentence runs out at the carrier (monotonic clock); 0 between sentences.
+        self._audio_until = 0.0
 
     async def _send(self, text: str) -> None:
         if self.open and self.ws.application_state is WebSocketState.CONNECTED:
@@ -67,12 +85,18 @@ class TwilioOutput:
     async def send_audio(self, audio: Pcm) -> None:
         if self.recording is not None and self.open:
             self.recording.agent(audio)
+        now = time.monotonic()
+        if self._audio_until and now > self._audio_until + LATE_S:
+            metrics.LATE_FRAMES.inc()
+        self._audio_until = max(now, self._audio_until) + len(audio) / 8000
         await self._send(messages.media_message(self.stream_sid, mulaw.encode(audio)))
 
     async def send_mark(self, name: str) -> None:
+        self._audio_until = 0.0  # a sentence ends here: the pause before the next one is speech, not a gap
         await self._send(messages.mark_message(self.stream_sid, name))
 
     async def clear(self) -> None:
+        self._audio_until = 0.0
         if self.recording is not None:
             self.recording.clear()
         await self._send(messages.clear_message(self.stream_sid))
@@ -119,6 +143,7 @@ class MediaStreamHandler:
         self.recorder = recorder
         self.active: dict[str, CallSession] = {}
         self.recordings: dict[str, CallAudioWriter] = {}
+        self._commands: set[asyncio.Task[None]] = set()
 
     def session_config(self) -> SessionConfig:
         s = self.settings
@@ -142,9 +167,8 @@ class MediaStreamHandler:
         recording = self.recordings.get(session.info.call_sid)
         try:
             while True:
-                try:
-                    frame = await ws.receive_text()
-                except WebSocketDisconnect:
+                frame = await _receive_text(ws)
+                if frame is None:
                     break
                 try:
                     message = messages.parse(frame)
@@ -177,9 +201,43 @@ class MediaStreamHandler:
             reason = "error"
         finally:
             await session.close(session.end_reason or reason)
-            self.active.pop(session.info.call_sid, None)
+            if self.active.pop(session.info.call_sid, None) is not None:
+                metrics.ACTIVE_CALLS.dec()
+            metrics.CALLS_ENDED.labels(session.end_reason or reason).inc()
             await close_socket(ws)
             await self._finish_recording(session.info.call_sid)
+
+    async def obey_commands(self) -> None:
+        """Act on commands for the calls this process carries (an advisor's hang-up or take-over), until cancelled.
+
+        Every gateway process hears every command; only the one holding the call acts. A lost connection to the
+        bus is retried: commands are a convenience, the calls go on without them.
+        """
+        while True:
+            try:
+                async with get_bus().subscribe(COMMANDS) as commands:
+                    async for command in commands:
+                        self._obey(command)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("event bus unavailable (%s); retrying in 5 s", exc)
+                await asyncio.sleep(5)
+
+    def _obey(self, command: dict) -> None:
+        session = self.active.get(str(command.get("call_sid", "")))
+        if session is None or session.closed:
+            return
+        action = command.get("action")
+        log.info("call %s: %s requested by %s", session.info.call_sid, action, command.get("by", "staff"))
+        if action == "hangup":
+            task = asyncio.create_task(session.hang_up("ended_by_staff"))
+        elif action == "transfer" and command.get("number"):
+            task = asyncio.create_task(session.transfer(str(command["number"])))
+        else:
+            return
+        self._commands.add(task)
+        task.add_done_callback(self._commands.discard)
 
     async def _finish_recording(self, call_sid: str) -> None:
         recording = self.recordings.pop(call_sid, None)
@@ -192,7 +250,9 @@ class MediaStreamHandler:
         """Read until `start`; anything else first (but `connected`) is refused before any audio work."""
         try:
             while True:
-                frame = await asyncio.wait_for(ws.receive_text(), START_TIMEOUT_S)
+                frame = await asyncio.wait_for(_receive_text(ws), START_TIMEOUT_S)
+                if frame is None:
+                    raise WebSocketDisconnect()
                 try:
                     message = messages.parse(frame)
                 except messages.ProtocolError as exc:
@@ -219,7 +279,8 @@ class MediaStreamHandler:
             if call is None:
                 return None, None
             call.status = CallStatus.IN_PROGRESS
-            call.save(update_fields=["status"])
+            call.alive_at = call.stream_started_at
+            call.save(update_fields=["status", "alive_at"])
             return call, agency_profile(call.organization, call.language or call.organization.language)
 
         call, profile = await database.run(claim)
@@ -256,10 +317,15 @@ class MediaStreamHandler:
             recognizer=self.providers.recognizer_for(profile),
         )
         self.active[call.call_sid] = session
+        metrics.ACTIVE_CALLS.inc()
+        metrics.CALLS_STARTED.inc()
+        logs.bind_call(call.call_sid, org.slug)
         log.info("call %s: stream started for %s", call.call_sid, org.slug)
         try:
             await session.start()
         except BaseException:
+            if self.active.pop(call.call_sid, None) is not None:
+                metrics.ACTIVE_CALLS.dec()
             await self._finish_recording(call.call_sid)  # no temp file left behind by a call that never ran
             raise
         return session

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from synclead.engine.ports import CallOutcome, UtteranceRecord
+from synclead.events import call_channel, get_bus
 from synclead.gateway import database
+from synclead.gateway import metrics as prometheus
 from synclead.postcall.tasks import enqueue_after_commit
 from synclead.web.calls.models import Call, CallStatus, Utterance
 from synclead.web.leads.models import Lead, Source
@@ -34,6 +36,18 @@ class DatabaseRecorder:
             )
 
         database.submit(write)
+        # For whoever watches the call live (the dashboard), in whichever process they are served.
+        get_bus().publish(
+            call_channel(call_sid),
+            {
+                "type": "utterance",
+                "role": record.role,
+                "text": record.text,
+                "start_ms": record.start_ms,
+                "end_ms": record.end_ms,
+                "interrupted": record.interrupted,
+            },
+        )
 
     def metric(self, call_sid: str, name: str, value: dict) -> None:
         metrics = self._metrics.setdefault(
@@ -41,12 +55,16 @@ class DatabaseRecorder:
         )
         if name == "greeting_ms":
             metrics["greeting_ms"] = value["greeting_ms"]
+            prometheus.GREETING_LATENCY.observe(value["greeting_ms"] / 1000)
         elif name == "turns":
             metrics["turns"] = value["turns"]
+            for turn in value["turns"]:
+                prometheus.TURN_LATENCY.observe(turn["latency_ms"] / 1000)
         elif name == "barge_in":
             metrics["barge_ins"].append(value)
         elif name == "provider_error":
             metrics["provider_errors"].append(value)
+            _count_provider_error(value)
             if value.get("permanent"):
                 log.error("call %s: %s provider refused us: %s", call_sid, value.get("provider"), value.get("reason"))
 
@@ -54,7 +72,17 @@ class DatabaseRecorder:
         metrics = self._metrics.pop(call_sid, {})
         if outcome.provider_errors:
             metrics["provider_errors"] = [*metrics.get("provider_errors", []), *outcome.provider_errors]
+            for error in outcome.provider_errors:
+                _count_provider_error(error)
         database.submit(lambda: finish_call(call_sid, outcome, duration_ms, metrics))
+        get_bus().publish(call_channel(call_sid), {"type": "ended", "reason": outcome.reason})
+
+
+def _count_provider_error(error: dict) -> None:
+    # Every provider error the engine reports is also a fallback: the offline recogniser or agent takes over.
+    provider = str(error.get("provider", "unknown"))
+    prometheus.PROVIDER_ERRORS.labels(provider).inc()
+    prometheus.PROVIDER_FALLBACKS.labels(provider).inc()
 
 
 def finish_call(call_sid: str, outcome: CallOutcome, duration_ms: int, metrics: dict) -> None:

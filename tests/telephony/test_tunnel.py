@@ -34,7 +34,7 @@ class FakeNgrok:
     def url(self) -> str:
         return self.url_given
 
-    def run_gateway(self, host: str, port: int, public_url: str = "") -> None:
+    def run_gateway(self, host: str, port: int, public_url: str = "", workers: int = 1) -> None:
         # What the app would be built with: the environment and the settings read from it.
         self.served.append((host, port, public_url, get_settings().public_url))
 

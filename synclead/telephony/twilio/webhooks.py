@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from synclead import lifecycle
 from synclead.config import get_settings
+from synclead.logs import bind_call
 from synclead.postcall.tasks import enqueue_after_commit
 from synclead.telephony.twilio import recordings, twiml
 from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, public_url_for, verify
@@ -96,30 +98,41 @@ def voice(request: HttpRequest) -> HttpResponse:
     organization = number.organization
 
     status = request.POST.get("CallStatus", "")
-    call, created = Call.objects.get_or_create(
-        call_sid=call_sid,
-        defaults={
-            "organization": organization,
-            "from_number": from_number[:32],
-            "to_number": number.number,
-            "language": organization.language,
-            "status": status if status in _RANK else CallStatus.RINGING,
-        },
-    )
+    # One short transaction: the row and its stream token are written together, and nothing slow happens while
+    # the database's writer lock is held (on SQLite every other writer of the process waits for it).
+    with transaction.atomic():
+        call, created = Call.objects.get_or_create(
+            call_sid=call_sid,
+            defaults={
+                "organization": organization,
+                "from_number": from_number[:32],
+                "to_number": number.number,
+                "language": organization.language,
+                "status": status if status in _RANK else CallStatus.RINGING,
+                "stream_token": secrets.token_urlsafe(32),
+            },
+        )
     if call.organization_id != organization.pk:
         # Twilio never moves a CallSid between numbers; refuse rather than hand a call to another business.
         logger.error("Call %s already belongs to another organization; refused", call_sid)
         return _twiml(twiml.refuse(UNKNOWN_NUMBER_MESSAGE, "en"))
+    bind_call(call_sid, organization.slug)
 
     settings = get_settings()
     message = FALLBACK_MESSAGES.get(call.language, FALLBACK_MESSAGES["en"])
     recording_url = public_url_for(reverse("twilio:recording"), settings)
     done_url = public_url_for(reverse("twilio:voicemail_done"), settings)
-    token = _stream_token(call)
+    if lifecycle.draining():
+        # This process is stopping: a conversation started now could be cut off. The caller leaves a message,
+        # which becomes a lead like any other.
+        logger.info("Call %s for %s sent to voicemail: this gateway is draining", call_sid, organization.slug)
+        return _twiml(twiml.voicemail(message, call.language, recording_url, voicemail_done_url=done_url))
+    token = call.stream_token if created else _stream_token(call)
     if token is None:
         # The stream already ran: never issue a second token. The caller can still leave a message.
         logger.warning("Call %s replayed after its stream started; answering with voicemail only", call_sid)
         return _twiml(twiml.voicemail(message, call.language, recording_url, voicemail_done_url=done_url))
+    lifecycle.admitted()
 
     # The caller's number stays out of the logs: it is personal data, kept only on the Call row.
     logger.info(

@@ -47,6 +47,9 @@ class Call(models.Model):
     # One-time secret handed to the media stream in TwiML, checked when the stream starts, then cleared.
     stream_token = models.CharField(max_length=64, blank=True)
     stream_started_at = models.DateTimeField(null=True, blank=True)
+    # Moved forward every few seconds by the gateway process carrying the stream: a call in progress whose
+    # heartbeat stopped lost its process, and is closed from what was persisted (`gateway/sweep.py`).
+    alive_at = models.DateTimeField(null=True, blank=True)
 
     objects = CallQuerySet.as_manager()
 

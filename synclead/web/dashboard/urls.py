@@ -1,12 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import knowledge_views, lead_views, views
+from . import call_control, knowledge_views, lead_views, views
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.call_list, name="call_list"),
     path("calls/<str:call_sid>/", views.call_detail, name="call_detail"),
+    path("calls/<str:call_sid>/control/", call_control.call_control, name="call_control"),
     path("calls/<str:call_sid>/recording.wav", views.call_recording, name="call_recording"),
     path("leads/", lead_views.lead_inbox, name="lead_inbox"),
     path("leads/<int:pk>/", lead_views.lead_detail, name="lead_detail"),

@@ -1,7 +1,8 @@
 """`synclead bench --calls N [--seconds S] --json FILE`: measure the media path under N concurrent calls.
 
-The gateway runs in its own process with benchmark-only providers (`synclead.bench`); the callers run in one or
-more other processes. Exit status: 0 measured, 2 bad input, 1 the benchmark could not run.
+The gateway runs in its own processes (`--workers`, as `synclead serve` runs them) with benchmark-only providers
+(`synclead.bench`); the callers run in one or more other processes and set every call up as Twilio does. Exit
+status: 0 measured, 2 bad input, 1 the benchmark could not run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ SUMMARY = (
     ("late_frames", "late frames"),
     ("lost_frames", "lost frames"),
     ("greeting_ms_p50", "greeting p50 ms"),
+    ("webhook_ms_p95", "webhook p95 ms"),
+    ("status_webhook_ms_p95", "status p95 ms"),
     ("barge_in_ms_p50", "barge-in p50 ms"),
     ("reply_ms_p50", "reply p50 ms"),
     ("memory_mb_per_call", "MB/call"),
@@ -29,13 +32,14 @@ SUMMARY = (
 
 
 class Command(BaseCommand):
-    help = "Benchmark the media path: N simulated Twilio calls against a gateway in its own process."
+    help = "Benchmark the media path: N simulated Twilio calls against a gateway in its own processes."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--calls", type=int, required=True)
         parser.add_argument("--seconds", type=float, default=30.0)
         parser.add_argument("--json", type=Path, required=True, help="Where to write the results.")
         parser.add_argument("--client-procs", type=int, default=1, help="Load-generator processes.")
+        parser.add_argument("--workers", type=int, default=1, help="Gateway processes, as `synclead serve --workers`.")
         parser.add_argument("--stt-delay-ms", type=int, default=100)
         parser.add_argument("--tts-delay-ms", type=int, default=50)
         parser.add_argument("--barge-at-ms", type=int, default=600, help="How far into a reply the caller cuts in.")
@@ -49,6 +53,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--priority", type=int, default=0, help="Nice value for the server and callers (e.g. -10, as root)."
         )
+        parser.add_argument(
+            "--no-warmup",
+            action="store_true",
+            help="Skip the warm-up calls (quicker smoke runs; start-up costs then count in the figures).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 1 <= options["calls"] <= 2000:
@@ -57,16 +66,20 @@ class Command(BaseCommand):
             raise CommandError("--seconds must be between 3 and 3600", returncode=2)
         if not 1 <= options["client_procs"] <= 16:
             raise CommandError("--client-procs must be between 1 and 16", returncode=2)
+        if not 1 <= options["workers"] <= 64:
+            raise CommandError("--workers must be between 1 and 64", returncode=2)
         bench = BenchOptions(
             calls=options["calls"],
             seconds=options["seconds"],
             client_procs=options["client_procs"],
+            workers=options["workers"],
             stt_delay_ms=options["stt_delay_ms"],
             tts_delay_ms=options["tts_delay_ms"],
             barge_at_ms=options["barge_at_ms"],
             ramp_s=options["ramp"],
             ws=options["ws"],
             priority=options["priority"],
+            warmup=not options["no_warmup"],
         )
         try:
             result = asyncio.run(run_bench(bench))
@@ -75,7 +88,14 @@ class Command(BaseCommand):
         except BenchError as exc:
             raise CommandError(f"benchmark failed: {exc}", returncode=1) from None
         options["json"].write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        self.stdout.write(", ".join(f"{label} {result[key]}" for key, label in SUMMARY))
+        summary = ", ".join(f"{label} {result[key]}" for key, label in SUMMARY)
+        self.stdout.write(f"{bench.workers} worker(s): {summary}")
         if result["calls_failed"]:
             self.stdout.write(f"warning: {result['calls_failed']} call(s) failed: {result['failures'][:3]}")
+        if result["status_callbacks_failed"]:
+            failed, shown = result["status_callbacks_failed"], result["status_failures"][:3]
+            self.stdout.write(f"warning: {failed} status callback(s) not accepted: {shown}")
+        started, placed = result["server_metrics"]["calls_started"], result["calls_placed"]
+        if started != placed:
+            self.stdout.write(f"warning: the server counted {started} call(s) started, the callers placed {placed}")
         self.stdout.write(f"results written to {options['json']}")

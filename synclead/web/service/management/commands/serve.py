@@ -1,4 +1,4 @@
-"""`synclead serve`: the gateway (Twilio webhooks, media stream, dashboard) in one process.
+"""`synclead serve`: the gateway (Twilio webhooks, media stream, dashboard), in one process per core.
 
 `--tunnel` makes it reachable by Twilio in one step: an ngrok tunnel, `SYNCLEAD_PUBLIC_URL` set to it, and, with
 Twilio credentials, the organizations' numbers pointed at it.
@@ -6,16 +6,16 @@ Twilio credentials, the organizations' numbers pointed at it.
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Callable
 from typing import Protocol
 
-import uvicorn
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from synclead.config import Settings, reload_settings
-from synclead.gateway.server import uvicorn_config
+from synclead.gateway import server
 from synclead.telephony.twilio.numbers import webhook_urls
 from synclead.web.service.management.commands.twilio import configure_numbers
 
@@ -39,13 +39,13 @@ def ngrok_forward(address: str, authtoken: str) -> Listener:
 listener_factory: ListenerFactory = ngrok_forward
 
 
-def run_gateway(host: str, port: int, public_url: str = "") -> None:
+def run_gateway(host: str, port: int, public_url: str = "", workers: int = 1) -> None:
+    # In the environment, not only in this process's settings: the worker processes read it when they start.
     os.environ["SYNCLEAD_PUBLIC_URL"] = public_url or os.environ.get("SYNCLEAD_PUBLIC_URL") or f"http://{host}:{port}"
-    settings = reload_settings()
-    from synclead.gateway.app import create_app
-
-    config = uvicorn_config(create_app(settings=settings), host=host, port=port, log_level="info", access_log=True)
-    uvicorn.Server(config).run()
+    reload_settings()
+    server.serve(
+        "synclead.gateway.app:create_app", host=host, port=port, workers=workers, log_level="info", access_log=True
+    )
 
 
 def open_tunnel(settings: Settings, host: str, port: int) -> str:
@@ -69,6 +69,16 @@ def open_tunnel(settings: Settings, host: str, port: int) -> str:
     return url
 
 
+def _workers(value: str) -> int:
+    try:
+        workers = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+    if not 1 <= workers <= 256:
+        raise argparse.ArgumentTypeError("must be between 1 and 256")
+    return workers
+
+
 class Command(BaseCommand):
     help = "Run SYNCLEAD: Twilio webhooks, the media stream and the dashboard."
 
@@ -76,6 +86,17 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("SYNCLEAD_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("SYNCLEAD_PORT", "8000")))
         parser.add_argument("--public-url", default="", help="The https:// address Twilio reaches (a tunnel).")
+        parser.add_argument(
+            "--workers",
+            type=_workers,
+            default=None,
+            help="Gateway processes on the port (default: SYNCLEAD_WORKERS, else one per CPU core).",
+        )
+        parser.add_argument(
+            "--no-migrate",
+            action="store_true",
+            help="Do not apply database migrations at start (a deployment that runs `synclead migrate` once first).",
+        )
         parser.add_argument(
             "--tunnel",
             action="store_true",
@@ -86,14 +107,18 @@ class Command(BaseCommand):
         host, port, public_url = options["host"], options["port"], options["public_url"]
         if options["tunnel"] and public_url:
             raise CommandError("--tunnel sets the public URL itself: drop --public-url")
-        call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
         if options["tunnel"]:
             public_url = open_tunnel(reload_settings(), host, port)
             # Set before the app is built: webhook signatures are checked against this URL.
             os.environ["SYNCLEAD_PUBLIC_URL"] = public_url
             self.stdout.write(f"Tunnel open: {public_url} -> http://{host}:{port}")
             self._point_numbers(reload_settings(), public_url)
-        run_gateway(host, port, public_url)
+        workers = options["workers"] or reload_settings().workers or server.cpu_cores()
+        if workers > 1:
+            self.stdout.write(f"Serving on http://{host}:{port} with {workers} gateway processes")
+        run_gateway(host, port, public_url, workers)
 
     def _point_numbers(self, settings: Settings, public_url: str) -> None:
         if settings.twilio_account_sid and not settings.twilio_token_is_local:
