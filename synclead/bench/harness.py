@@ -1,7 +1,10 @@
-"""`synclead bench`: the gateway in its own process, N simulated callers in others, and what both measured.
+"""`synclead bench`: the gateway in its own processes, N simulated callers in others, and what both measured.
 
-The server's CPU and memory are read from /proc over a steady-state window (every call connected and greeted,
-none yet hung up), so set-up and tear-down do not flatter or burden the per-call figures.
+The gateway runs as production runs it: `--workers` processes under one supervisor, every call set up through
+the signed voice webhook and ended with the status callback. The server's CPU and memory are read from /proc,
+summed over its whole process tree, over a steady-state window (every call connected and greeted, none yet hung
+up), so set-up and tear-down do not flatter or burden the per-call figures. Its own counters (`/metrics`) are
+read before and after the load, to be set beside what the callers counted.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from synclead.bench import procstat
+from synclead.bench import metrics, procstat
 from synclead.bench.audio import TONE_MS, render_caller_speech, save_mulaw
 from synclead.bench.loadgen import LoadConfig
 from synclead.bench.server import BENCH_NUMBER
@@ -33,6 +37,10 @@ from synclead.simulator.twilio_rest import TwilioRestEmulator
 
 # Greeting, first turn and first reply take about this long: the steady-state window opens after it.
 SETTLE_S = 3.0
+# What each gateway process logs once its models are loaded and its greeting cached (gateway/app.py). `/readyz`
+# answers for whichever process took the connection, and a process that is not ready yet takes none: with
+# several workers, the log is how the harness knows that all of them are.
+READY_LINE = "phrases cached"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +48,7 @@ class BenchOptions:
     calls: int
     seconds: float = 30.0
     client_procs: int = 1
+    workers: int = 1  # gateway processes, as `synclead serve --workers N`
     stt_delay_ms: int = 100
     tts_delay_ms: int = 50
     barge_at_ms: int = 600
@@ -68,17 +77,26 @@ def _tail(path: Path, lines: int = 15) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
-async def _wait_ready(url: str, server: subprocess.Popen[bytes], log: Path, timeout_s: float = 90) -> None:
+def _processes_ready(log: Path) -> int:
+    return log.read_text(errors="replace").count(READY_LINE)
+
+
+async def _wait_ready(
+    url: str, server: subprocess.Popen[bytes], log: Path, workers: int, timeout_s: float = 120
+) -> None:
     deadline = time.monotonic() + timeout_s
+    ready = 0
     async with httpx.AsyncClient(timeout=2) as client:
         while time.monotonic() < deadline:
             if server.poll() is not None:
                 raise BenchError(f"the bench server exited with status {server.returncode}: {_tail(log)}")
             with contextlib.suppress(httpx.HTTPError):
-                await client.get(url + "/login/")
-                return
+                if (await client.get(url + "/readyz")).status_code == 200:
+                    ready = _processes_ready(log) if workers > 1 else 1
+                    if ready >= workers:
+                        return
             await asyncio.sleep(0.2)
-    raise BenchError(f"the bench server did not answer within {timeout_s:.0f} s")
+    raise BenchError(f"{ready} of {workers} bench server process(es) ready after {timeout_s:.0f} s: {_tail(log)}")
 
 
 class Run:
@@ -103,6 +121,7 @@ class Run:
         }
         o = self.options
         args = ["--port", str(port), "--data-dir", str(self.work / "server"), *(["--ws", o.ws] if o.ws else [])]
+        args += ["--workers", str(o.workers)]
         args += ["--stt-delay-ms", str(o.stt_delay_ms), "--tts-delay-ms", str(o.tts_delay_ms)]
         log = (self.work / "server.log").open("wb")
         self.server = subprocess.Popen(_python("synclead.bench.server", *args), env=env, stdout=log, stderr=log)
@@ -117,11 +136,15 @@ class Run:
     def stop_server(self) -> None:
         if self.server is None or self.server.poll() is not None:
             return
+        # Known before the supervisor is told to stop: should it not, its workers must not outlive the run.
+        tree = procstat.usage(self.server.pid).cpu_by_pid
         self.server.send_signal(signal.SIGTERM)
         try:
-            self.server.wait(10)
+            self.server.wait(15)
         except subprocess.TimeoutExpired:
-            self.server.kill()
+            for pid in tree:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             self.server.wait()
 
     def load_processes(
@@ -194,56 +217,83 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
                 speech = await render_caller_speech()
                 save_mulaw(run.work / "speech.ulaw", speech)
                 assert run.server is not None
-                await _wait_ready(run.url, run.server, run.work / "server.log")
+                await _wait_ready(run.url, run.server, run.work / "server.log", options.workers)
                 return await _measure(run, options, machine, len(speech))
             finally:
                 run.stop_server()
 
 
+@dataclass(frozen=True, slots=True)
+class ServerFigures:
+    """The server's side of one run: its process tree over the window, and what it counted itself."""
+
+    cores: float  # the whole tree
+    root_cores: float  # the process the harness started: with several workers, the supervisor alone
+    cores_by_process: list[float]
+    idle: procstat.Usage
+    rss_load_mb: float
+    pss_load_mb: float | None
+    counts: dict[str, Any]
+
+
 async def _measure(run: Run, options: BenchOptions, machine: dict[str, Any], speech_samples: int) -> dict[str, Any]:
     assert run.server is not None
     pid = run.server.pid
-    if options.warmup:
-        # One short call first: the imports, the first Django requests and the VAD's first runs are start-up
-        # costs, not per-call ones.
-        warm = run.load_processes(1, 4.0, time.time() + 1.0, 0.0, 1, "warmup")
-        await _finish(warm, 60)
-        await asyncio.sleep(1.0)
-    idle = procstat.usage(pid)
+    async with httpx.AsyncClient(timeout=10) as client:
+        if options.warmup:
+            # Short calls first: the imports, the first Django requests and the VAD's first runs are start-up
+            # costs, not per-call ones. Two per worker, ringing together, so that each worker likely takes one
+            # (which process accepts a connection is the kernel's choice).
+            warm = run.load_processes(2 * options.workers, 4.0, time.time() + 1.0, 0.0, 1, "warmup")
+            await _finish(warm, 60)
+            await asyncio.sleep(1.0)
+        before = await metrics.scrape_when_idle(client, run.url)
+        idle = procstat.usage(pid, pss=True)
 
-    start_at = time.time() + 2.0
-    ramp = options.ramp
-    window_start, window_end = start_at + ramp + SETTLE_S, start_at + options.seconds - 0.5
-    if window_end - window_start < 2.0:
-        window_start, window_end = start_at + ramp, start_at + options.seconds
-    processes = run.load_processes(
-        options.calls, options.seconds, start_at, ramp, options.client_procs, "load", (window_start, window_end)
-    )
-    await asyncio.sleep(max(0.0, window_start - time.time()))
-    clients = [p.pid for p, _ in processes]
-    server_0, client_0, t0 = procstat.usage(pid), _clients_cpu(clients), time.monotonic()
-    machine_0 = procstat.machine_cpu()
-    rss_peak = server_0.rss_mb
-    while time.time() < window_end:
-        await asyncio.sleep(min(0.5, max(0.0, window_end - time.time())))
-        rss_peak = max(rss_peak, procstat.usage(pid).rss_mb)
-    server_1, client_1, t1 = procstat.usage(pid), _clients_cpu(clients), time.monotonic()
-    machine_1 = procstat.machine_cpu()
-    results = await _finish(processes, options.seconds + ramp + 60)
+        start_at = time.time() + 2.0
+        ramp = options.ramp
+        window_start, window_end = start_at + ramp + SETTLE_S, start_at + options.seconds - 0.5
+        if window_end - window_start < 2.0:
+            window_start, window_end = start_at + ramp, start_at + options.seconds
+        processes = run.load_processes(
+            options.calls, options.seconds, start_at, ramp, options.client_procs, "load", (window_start, window_end)
+        )
+        await asyncio.sleep(max(0.0, window_start - time.time()))
+        clients = [p.pid for p, _ in processes]
+        server_0, client_0, t0 = procstat.usage(pid), _clients_cpu(clients), time.monotonic()
+        machine_0 = procstat.machine_cpu()
+        rss_peak, pss_peak = server_0.rss_mb, idle.pss_mb
+        while time.time() < window_end:
+            await asyncio.sleep(min(0.5, max(0.0, window_end - time.time())))
+            now = procstat.usage(pid, pss=True)
+            rss_peak = max(rss_peak, now.rss_mb)
+            pss_peak = None if pss_peak is None or now.pss_mb is None else max(pss_peak, now.pss_mb)
+        server_1, client_1, t1 = procstat.usage(pid), _clients_cpu(clients), time.monotonic()
+        machine_1 = procstat.machine_cpu()
+        results = await _finish(processes, options.seconds + ramp + 60)
+        after = await metrics.scrape_when_idle(client, run.url)
     wall = t1 - t0
-    server_cores, client_cores = (server_1.cpu_s - server_0.cpu_s) / wall, (client_1 - client_0) / wall
+    by_pid = {p: (cpu - server_0.cpu_by_pid.get(p, 0.0)) / wall for p, cpu in server_1.cpu_by_pid.items()}
+    server = ServerFigures(
+        cores=(server_1.cpu_s - server_0.cpu_s) / wall,
+        root_cores=by_pid.get(pid, 0.0),
+        cores_by_process=sorted(by_pid.values(), reverse=True),
+        idle=idle,
+        rss_load_mb=rss_peak,
+        pss_load_mb=pss_peak,
+        counts=metrics.server_counts(before, after),
+    )
+    client_cores = (client_1 - client_0) / wall
     # Whatever else ran on the machine meanwhile: on a shared machine it competes with both sides.
-    other_cores = max(0.0, (machine_1[0] - machine_0[0]) / wall - server_cores - client_cores)
+    other_cores = max(0.0, (machine_1[0] - machine_0[0]) / wall - server.cores - client_cores)
     return _report(
         options,
         machine,
         results,
-        server_cores=server_cores,
+        server,
         client_cores=client_cores,
         other_cores=other_cores,
         window_s=wall,
-        rss_idle=idle.rss_mb,
-        rss_load=rss_peak,
         speech_ms=speech_samples * 1000 // SAMPLE_RATE,
     )
 
@@ -256,24 +306,25 @@ def _report(
     options: BenchOptions,
     machine: dict[str, Any],
     results: list[dict[str, Any]],
+    server: ServerFigures,
     *,
-    server_cores: float,
     client_cores: float,
     other_cores: float,
     window_s: float,
-    rss_idle: float,
-    rss_load: float,
     speech_ms: int,
 ) -> dict[str, Any]:
     from synclead.config import get_settings
 
     calls = [c for r in results for c in r["calls"]]
     failures = [f for r in results for f in r["failures"]]
-    merged = {name: Histogram() for name in ("jitter", "jitter_steady", "turnaround", "tick_late")}
+    status_failures = [f for r in results for f in r["status_failures"]]
+    histograms = ("jitter", "jitter_steady", "turnaround", "tick_late", "webhook", "status_webhook")
+    merged = {name: Histogram() for name in histograms}
     for r in results:
         for name, histogram in merged.items():
             histogram.merge(Histogram.from_json(r[name]))
     jitter, jitter_all, turnaround = merged["jitter_steady"], merged["jitter"], merged["turnaround"]
+    webhook, status_webhook = merged["webhook"], merged["status_webhook"]
     greeting, barge, reply = Histogram(), Histogram(), Histogram()
     for c in calls:
         if c["greeting_ms"] is not None:
@@ -282,13 +333,25 @@ def _report(
         reply.extend(c["reply_ms"])
     n = options.calls
     end_of_turn = get_settings().end_of_turn_ms
+    idle = server.idle
+    # PSS counts the pages the workers share once; summed RSS counts them once per worker.
+    if server.pss_load_mb is not None and idle.pss_mb is not None:
+        memory_basis, memory_per_call = "pss", (server.pss_load_mb - idle.pss_mb) / n
+    else:
+        memory_basis, memory_per_call = "rss", (server.rss_load_mb - idle.rss_mb) / n
+    status_ok = sum(1 for c in calls if c["status_code"] and 200 <= c["status_code"] < 300)
     return {
         "calls": n,
         "seconds": options.seconds,
+        # Calls that rang, were answered and started their stream, as the server's `calls_started` should say.
+        "calls_placed": len(calls),
         "calls_completed": sum(1 for c in calls if c["ended"] == "completed"),
         "calls_failed": len(failures) + sum(1 for c in calls if c["ended"] != "completed"),
-        "cpu_core_per_call": round(server_cores / n, 5),
-        "server_cpu_cores": round(server_cores, 3),
+        "cpu_core_per_call": round(server.cores / n, 5),
+        "server_cpu_cores": round(server.cores, 3),
+        "server_cpu_cores_root": round(server.root_cores, 3),
+        "server_cpu_cores_by_process": [round(c, 3) for c in server.cores_by_process],
+        "server_processes": len(server.cores_by_process),
         "client_cpu_cores": round(client_cores, 3),
         "other_cpu_cores": round(other_cores, 3),
         # Steady state (the window); "_whole_run" includes the calls ringing and hanging up.
@@ -305,7 +368,18 @@ def _report(
         "server_turnaround_ms_p99": turnaround.percentile(99),
         "frames_received": sum(c["frames_received"] for c in calls),
         "sentences_received": sum(c["segments"] for c in calls),
+        "webhook_ms_p50": webhook.percentile(50),
+        "webhook_ms_p95": webhook.percentile(95),
+        "webhook_ms_max": webhook.max(),
+        "status_webhook_ms_p50": status_webhook.percentile(50),
+        "status_webhook_ms_p95": status_webhook.percentile(95),
+        "status_webhook_ms_max": status_webhook.max(),
+        "status_callbacks_ok": status_ok,
+        "status_callbacks_failed": len(calls) - status_ok,
+        # What the server answered, by HTTP status ("0": no answer, "None": never sent before the callers stopped).
+        "status_callback_codes": dict(sorted(Counter(str(c["status_code"]) for c in calls).items())),
         "greeting_ms_p50": greeting.percentile(50),
+        "greeting_ms_p95": greeting.percentile(95),
         "greeting_ms_p99": greeting.percentile(99),
         "barge_in_ms_p50": barge.percentile(50),
         "barge_in_ms_p95": barge.percentile(95),
@@ -314,18 +388,28 @@ def _report(
         "reply_ms_p50": reply.percentile(50),
         "reply_ms_p95": reply.percentile(95),
         "reply_timeouts": sum(c["reply_timeouts"] for c in calls),
-        "memory_mb_per_call": round((rss_load - rss_idle) / n, 2),
-        "server_rss_idle_mb": round(rss_idle, 1),
-        "server_rss_load_mb": round(rss_load, 1),
+        "memory_mb_per_call": round(memory_per_call, 2),
+        "memory_basis": memory_basis,
+        "memory_mb_per_call_rss": round((server.rss_load_mb - idle.rss_mb) / n, 2),
+        # Summed over the server's processes; RSS counts shared pages once per process, PSS once in all.
+        "server_rss_idle_mb": round(idle.rss_mb, 1),
+        "server_rss_load_mb": round(server.rss_load_mb, 1),
+        "server_pss_idle_mb": None if idle.pss_mb is None else round(idle.pss_mb, 1),
+        "server_pss_load_mb": None if server.pss_load_mb is None else round(server.pss_load_mb, 1),
+        # The load alone (the warm-up calls taken out), from the server's `/metrics`.
+        "server_metrics": server.counts,
         "client_tick_late_ms_p99": merged["tick_late"].percentile(99),
         "client_send_stalls": sum(c["send_stalls"] for c in calls),
         "protocol_errors": sum(c["errors"] for c in calls),
         "failures": failures[:10],
+        "status_failures": status_failures[:10],
         "window_s": round(window_s, 1),
         "inputs": {
             "calls": n,
             "seconds": options.seconds,
             "client_procs": options.client_procs,
+            "workers": options.workers,
+            "warmup": options.warmup,
             "ramp_s": options.ramp,
             "stt_delay_ms": options.stt_delay_ms,
             "tts_delay_ms": options.tts_delay_ms,

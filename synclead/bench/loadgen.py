@@ -4,8 +4,10 @@ Efficiency is what lets one loop stand in for a hundred carriers' streams: the i
 once, every call's 20 ms tick is driven by a single timer (calls spread over ten 2 ms phase slots, as real calls
 are not in step), and the server's frames are only counted and timed, never decoded into samples.
 
-Each call: the greeting plays out; then the caller speaks, hears the reply out, speaks again, and talks over the
-next reply `barge_at_ms` into it (timing onset → `clear`), and so on until its time is up.
+Each call is set up as Twilio sets it up: the signed voice webhook (timed: request sent → response received),
+then the signed WebSocket. The greeting plays out; then the caller speaks, hears the reply out, speaks again, and
+talks over the next reply `barge_at_ms` into it (timing onset → `clear`), and so on until its time is up. At
+hang-up the caller sends `stop`, closes the socket, and Twilio's status callback follows (timed too).
 
 Run as `python -m synclead.bench.loadgen --config FILE --out FILE` by the harness (one or more processes).
 """
@@ -28,7 +30,7 @@ from websockets.exceptions import ConnectionClosed
 
 from synclead.bench.stats import Histogram
 from synclead.simulator.caller import SILENCE_B64, frames_of
-from synclead.simulator.dialer import Dial, ring, stream_headers
+from synclead.simulator.dialer import Dial, report_completed, ring, stream_headers
 from synclead.simulator.stream import FRAME_BYTES, FRAME_MS, TwilioStream
 
 SLOTS = 10
@@ -99,6 +101,8 @@ class CallStats:
     send_stalls: int = 0
     errors: int = 0
     ended: str = ""
+    # What the status callback at hang-up was answered (Twilio expects 2xx); 0: no answer, None: not sent.
+    status_code: int | None = None
 
 
 class BenchCall:
@@ -110,8 +114,11 @@ class BenchCall:
         speech: list[str],
         cfg: LoadConfig,
         window: Window | None = None,
+        dial: Dial | None = None,
     ) -> None:
         self.index = index
+        self.dial = dial
+        self.rang_at = 0.0
         self.window = window or Window(0.0, 0.0)
         self.stream = stream
         self.ws = ws
@@ -257,7 +264,12 @@ class LoadGenerator:
         self.slots: list[list[BenchCall]] = [[] for _ in range(SLOTS)]
         self.failures: list[str] = []
         self.tick_late = Histogram()
+        # Twilio's webhooks, request sent → response received, as the carrier would wait for them.
+        self.webhook = Histogram()
+        self.status_webhook = Histogram()
+        self.status_failures: list[str] = []
         self.window = Window(0.0, 0.0)
+        self._client: httpx.AsyncClient | None = None
         self._pending = 0
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -274,6 +286,7 @@ class LoadGenerator:
         start = cfg.start_at + offset
         self.window = Window(cfg.window_start + offset, cfg.window_end + offset)
         async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=50)) as client:
+            self._client = client
             setups = []
             for i in range(cfg.calls):
                 index = cfg.first_index + i
@@ -293,7 +306,9 @@ class LoadGenerator:
         await asyncio.sleep(max(0.0, at - loop.time()))
         dial = Dial(cfg.account_sid, f"+3361{index:07d}", cfg.to_number)
         try:
+            rang_at = loop.time()
             twiml = await ring(client, cfg.url, dial, cfg.auth_token)
+            self.webhook.add((loop.time() - rang_at) * 1000)
             ws = await connect(
                 twiml.url,
                 additional_headers=stream_headers(twiml.url, cfg.auth_token),
@@ -301,7 +316,8 @@ class LoadGenerator:
                 open_timeout=30,
             )
             stream = TwilioStream(cfg.account_sid, dial.call_sid, twiml.parameters)
-            call = BenchCall(index, stream, ws, self.speech, cfg, self.window)
+            call = BenchCall(index, stream, ws, self.speech, cfg, self.window, dial)
+            call.rang_at = rang_at
             await ws.send(stream.connected())
             call.started = loop.time()
             call.ends_at = call.started + cfg.seconds
@@ -325,6 +341,25 @@ class LoadGenerator:
             pass
         if call.phase is not Phase.DONE:
             call.phase, call.stats.ended = Phase.DONE, "server-closed"
+        # However the call ended, Twilio reports it once the stream is over.
+        await call.ws.wait_closed()
+        await self._report_status(call)
+
+    async def _report_status(self, call: BenchCall) -> None:
+        assert self._client is not None and call.dial is not None
+        loop = asyncio.get_running_loop()
+        cfg = self.cfg
+        sent_at = loop.time()
+        try:
+            code = await report_completed(self._client, cfg.url, call.dial, cfg.auth_token, sent_at - call.rang_at)
+        except httpx.HTTPError as exc:
+            call.stats.status_code = 0
+            self.status_failures.append(f"call {call.index}: status callback: {type(exc).__name__}: {exc}")
+            return
+        self.status_webhook.add((loop.time() - sent_at) * 1000)
+        call.stats.status_code = code
+        if not 200 <= code < 300:
+            self.status_failures.append(f"call {call.index}: status callback answered {code}")
 
     async def _drive(self, start: float) -> None:
         loop = asyncio.get_running_loop()
@@ -359,6 +394,7 @@ class LoadGenerator:
         call.phase, call.stats.ended = Phase.DONE, how
         with contextlib.suppress(ConnectionClosed):
             await call.ws.send(call.stream.stop())
+        # Closing ends the call's reader, which then sends the status callback.
         self._spawn(call.ws.close())
 
     def _result(self) -> dict[str, Any]:
@@ -369,8 +405,11 @@ class LoadGenerator:
         return {
             "calls": [asdict(call.stats) | {"errors_seen": call.stream.errors[:3]} for call in self.calls],
             "failures": self.failures,
+            "status_failures": self.status_failures,
             **{name: histogram.to_json() for name, histogram in merged.items()},
             "tick_late": self.tick_late.to_json(),
+            "webhook": self.webhook.to_json(),
+            "status_webhook": self.status_webhook.to_json(),
         }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from typing import Final
+from typing import Any, Final
 
 BENCH_ORG: Final = "bench"
 BENCH_NUMBER: Final = "+33142685300"
@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default="", help="Default: a new temporary directory.")
     parser.add_argument("--stt-delay-ms", type=int, default=100)
     parser.add_argument("--tts-delay-ms", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="Gateway processes on the port, as `serve` runs.")
     # Default: exactly what `synclead serve` uses; the others for comparison.
     parser.add_argument("--ws", default="", choices=["", "auto", "websockets", "websockets-sansio", "wsproto"])
     args = parser.parse_args()
@@ -46,16 +47,26 @@ def main() -> None:
     django.setup()
     prepare_database()
 
-    import uvicorn
+    # The worker processes build their app from the environment (`bench_app`), as `serve`'s do from theirs.
+    os.environ[_STT_DELAY] = str(args.stt_delay_ms)
+    os.environ[_TTS_DELAY] = str(args.tts_delay_ms)
+    from synclead.gateway import server
 
+    overrides = {"ws": args.ws} if args.ws else {}
+    server.serve("synclead.bench.server:bench_app", host=args.host, port=args.port, workers=args.workers, **overrides)
+
+
+_STT_DELAY, _TTS_DELAY = "SYNCLEAD_BENCH_STT_DELAY_MS", "SYNCLEAD_BENCH_TTS_DELAY_MS"
+
+
+def bench_app() -> Any:
+    """The gateway with the benchmark's providers: the application factory each server process calls."""
     from synclead.bench.providers import bench_providers
     from synclead.config import get_settings
     from synclead.gateway.app import create_app
-    from synclead.gateway.server import uvicorn_config
 
-    app = create_app(bench_providers(args.stt_delay_ms, args.tts_delay_ms), settings=get_settings())
-    overrides = {"ws": args.ws} if args.ws else {}
-    uvicorn.Server(uvicorn_config(app, host=args.host, port=args.port, **overrides)).run()
+    providers = bench_providers(int(os.environ.get(_STT_DELAY, "100")), int(os.environ.get(_TTS_DELAY, "50")))
+    return create_app(providers, settings=get_settings())
 
 
 if __name__ == "__main__":

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from urllib.parse import parse_qs
 
+import httpx
 import numpy as np
 
 from synclead.bench.audio import tone_burst, trim_silence
-from synclead.bench.loadgen import BenchCall, LoadConfig, Phase, Window
+from synclead.bench.loadgen import BenchCall, LoadConfig, LoadGenerator, Phase, Window
 from synclead.bench.providers import GREETING, FixedSTT, FixedVoice, InstantAgent
 from synclead.bench.stats import Histogram
+from synclead.simulator.dialer import Dial
 from synclead.simulator.stream import TwilioStream, b64
 from synclead.telephony.twilio import messages
+from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, verify
 
 FRAME = b"\x00" * 160
 SPEECH = [b64(b"\x10" * 160)] * 5
 
 
-def make_call(tone_samples: int = 800, window: Window | None = None) -> BenchCall:
-    cfg = LoadConfig(
+def make_config(speech_path: str = "", tone_samples: int = 800) -> LoadConfig:
+    return LoadConfig(
         url="http://x",
         auth_token="t",
         account_sid="AC" + "0" * 32,
@@ -31,11 +36,15 @@ def make_call(tone_samples: int = 800, window: Window | None = None) -> BenchCal
         start_at=0,
         window_start=0,
         window_end=0,
-        speech_path="",
+        speech_path=speech_path,
         tone_samples=tone_samples,
         barge_at_ms=40,
         quiet_ms=40,
     )
+
+
+def make_call(tone_samples: int = 800, window: Window | None = None) -> BenchCall:
+    cfg = make_config(tone_samples=tone_samples)
     stream = TwilioStream(cfg.account_sid, "CA" + "1" * 32, {})
     return BenchCall(0, stream, None, SPEECH, cfg, window)  # type: ignore[arg-type]
 
@@ -146,3 +155,51 @@ async def test_bench_providers_answer_after_fixed_delays() -> None:
     assert [len(a) async for a in voice.synthesize("Anything.", "en")] == [16000]
     assert loop.time() - started >= 0.05
     assert agent.greeting() == GREETING and not (await agent.reply("hi")).hang_up
+
+
+def hung_up_call(tmp_path: Path) -> tuple[LoadGenerator, BenchCall]:
+    speech = tmp_path / "speech.ulaw"
+    speech.write_bytes(b"\xff" * 1600)
+    cfg = make_config(str(speech))
+    dial = Dial(cfg.account_sid, "+33610000000", cfg.to_number)
+    stream = TwilioStream(cfg.account_sid, dial.call_sid, {})
+    return LoadGenerator(cfg), BenchCall(0, stream, None, SPEECH, cfg, dial=dial)  # type: ignore[arg-type]
+
+
+async def test_the_status_callback_is_signed_as_twilio_signs_it_and_timed(tmp_path: Path) -> None:
+    generator, call = hung_up_call(tmp_path)
+    cfg, dial = generator.cfg, call.dial
+    assert dial is not None
+    call.rang_at = asyncio.get_running_loop().time() - 12.4
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        generator._client = client
+        await generator._report_status(call)
+
+    (request,) = seen
+    assert str(request.url) == "http://x/twilio/status"
+    form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+    assert form["CallSid"] == dial.call_sid and form["AccountSid"] == cfg.account_sid
+    assert form["CallStatus"] == "completed" and form["CallDuration"] == "12"  # whole seconds
+    assert (form["From"], form["To"]) == ("+33610000000", cfg.to_number)
+    assert verify(str(request.url), form, request.headers[SIGNATURE_HEADER], cfg.auth_token)
+    assert call.stats.status_code == 204 and generator.status_webhook.total == 1
+    assert not generator.status_failures
+
+
+async def test_a_status_callback_without_an_answer_is_a_failure_not_a_crash(tmp_path: Path) -> None:
+    generator, call = hung_up_call(tmp_path)
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as client:
+        generator._client = client
+        await generator._report_status(call)
+    assert call.stats.status_code == 0 and generator.status_webhook.total == 0
+    assert generator.status_failures == ["call 0: status callback: ConnectError: refused"]
