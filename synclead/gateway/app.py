@@ -29,11 +29,12 @@ from synclead.agent.phrases import PHRASES  # noqa: E402
 from synclead.config import Settings, get_settings  # noqa: E402
 from synclead.engine.speech import split_sentences  # noqa: E402
 from synclead.gateway import database, drain, sweep  # noqa: E402
-from synclead.gateway.health import Probes, WebhookTimer  # noqa: E402
+from synclead.gateway.health import Probes  # noqa: E402
 from synclead.gateway.media import MediaStreamHandler  # noqa: E402
 from synclead.gateway.periodic import Scheduler  # noqa: E402
 from synclead.gateway.providers import Providers, offline_providers  # noqa: E402
 from synclead.gateway.recorder import DatabaseRecorder  # noqa: E402
+from synclead.gateway.webhooks import TwilioWebhooks  # noqa: E402
 from synclead.postcall.worker import start_inprocess_worker, stop_inprocess_worker  # noqa: E402
 from synclead.web.organizations.models import Organization  # noqa: E402
 
@@ -98,10 +99,17 @@ def create_app(providers: Providers | None = None, settings: Settings | None = N
             Route("/readyz", probes.readyz),
             Route("/metrics", probes.metrics),
             Mount("/static", app=static, name="static"),
-            Mount("/", app=WebhookTimer(get_asgi_application())),
+            Mount("/", app=TwilioWebhooks(get_asgi_application(), threads=_webhook_threads())),
         ],
         lifespan=lifespan,
     )
+
+
+def _webhook_threads() -> int:
+    # SQLite takes one writer at a time: more threads would only wait on its lock. PostgreSQL writes in parallel.
+    from django.db import connection
+
+    return 1 if connection.vendor == "sqlite" else 4
 
 
 async def _heartbeat(handler: MediaStreamHandler) -> None:

@@ -7,8 +7,7 @@ is busy with webhooks.
 from __future__ import annotations
 
 import asyncio
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from starlette.requests import Request
@@ -56,35 +55,3 @@ async def _database_answers() -> bool:
         return await asyncio.wait_for(asyncio.to_thread(ping), DATABASE_TIMEOUT_S)
     except Exception:  # any failure to answer is "not ready"; the reason is in the database's own logs
         return False
-
-
-class WebhookTimer:
-    """ASGI middleware timing Twilio's webhooks from the request's arrival to the response's first byte.
-
-    Measured here rather than in the view, so the time a request waits for Django's thread counts too.
-    """
-
-    PREFIX = "/twilio/"
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(self.PREFIX):
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        name = path[len(self.PREFIX) :].strip("/") or "root"
-
-        async def timed_send(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                metrics.WEBHOOK_LATENCY.labels(name if name in _WEBHOOKS else "other").observe(
-                    time.perf_counter() - started
-                )
-            await send(message)
-
-        await self.app(scope, receive, timed_send)
-
-
-_WEBHOOKS = frozenset({"voice", "status", "recording", "voicemail-done"})

@@ -51,6 +51,17 @@ PROVIDER_ERRORS = Counter("synclead_provider_errors", "Errors from speech and la
 PROVIDER_FALLBACKS = Counter(
     "synclead_provider_fallbacks", "Calls switched to the offline fallback of a provider.", ["provider"]
 )
+DATABASE_RETRIES = Counter(
+    "synclead_database_write_retries",
+    "Database writes tried again because the database was locked or unreachable (nothing lost unless given up).",
+)
+DATABASE_WRITES_LOST = Counter(
+    "synclead_database_writes_lost",
+    "Database writes given up: still failing after the retry period, or wrong in themselves (logged at ERROR).",
+)
+RECORDINGS_LOST = Counter(
+    "synclead_recordings_lost", "Call recordings that could not be written (the call went on without).", ["reason"]
+)
 
 
 class PostcallQueue:

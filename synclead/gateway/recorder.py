@@ -35,7 +35,7 @@ class DatabaseRecorder:
                 interrupted=record.interrupted,
             )
 
-        database.submit(write)
+        database.submit(write, call_sid=call_sid, data=record)
         # For whoever watches the call live (the dashboard), in whichever process they are served.
         get_bus().publish(
             call_channel(call_sid),
@@ -74,7 +74,11 @@ class DatabaseRecorder:
             metrics["provider_errors"] = [*metrics.get("provider_errors", []), *outcome.provider_errors]
             for error in outcome.provider_errors:
                 _count_provider_error(error)
-        database.submit(lambda: finish_call(call_sid, outcome, duration_ms, metrics))
+        database.submit(
+            lambda: finish_call(call_sid, outcome, duration_ms, metrics),
+            call_sid=call_sid,
+            data={"end": outcome, "duration_ms": duration_ms},
+        )
         get_bus().publish(call_channel(call_sid), {"type": "ended", "reason": outcome.reason})
 
 

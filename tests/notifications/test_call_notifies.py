@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import own_database
+
 from .deployment import (
     ADVISOR_EMAIL,
     ADVISOR_MOBILE,
@@ -56,8 +58,8 @@ print(result.status, result.return_value if result.is_finished else None)
 
 
 def test_a_call_notifies_the_agency_once_on_every_channel(tmp_path: Path) -> None:
-    with vendors() as stand_ins:
-        env = environment(tmp_path / "data", stand_ins)
+    with vendors() as stand_ins, own_database() as database_url:
+        env = environment(tmp_path / "data", stand_ins, SYNCLEAD_DATABASE_URL=database_url)
         add_agency(env, stand_ins.crm_url)
         with gateway(env, tmp_path / "serve.log") as url:
             script = tmp_path / "call.json"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from synclead.simulator.stream import new_sid
+from tests.databases import own_database
 
 from .deployment import (
     ACCOUNT_SID,
@@ -38,9 +39,9 @@ ALL_JOBS = ("db_worker", "--queue-name", "*", "--batch", "--no-startup-delay")
 
 
 def test_deliveries_left_by_a_stopped_worker_are_sent_once_by_the_next_process(tmp_path: Path) -> None:
-    with vendors() as stand_ins:
+    with vendors() as stand_ins, own_database() as database_url:
         # Jobs run only in the worker processes this test starts, never inside the gateway.
-        env = environment(tmp_path / "data", stand_ins, SYNCLEAD_WORKER="external")
+        env = environment(tmp_path / "data", stand_ins, SYNCLEAD_WORKER="external", SYNCLEAD_DATABASE_URL=database_url)
         add_agency(env, stand_ins.crm_url)
 
         call = dial(new_sid("CA"), CALLER)

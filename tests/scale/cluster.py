@@ -17,11 +17,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 import httpx
 import websockets
@@ -55,27 +53,6 @@ def redis_url() -> str | None:
     except OSError:
         return None
     return f"redis://127.0.0.1:6379/{secrets.randbelow(12) + 3}"
-
-
-@contextlib.contextmanager
-def database(work: Path) -> Iterator[str]:
-    """The database URL the cluster shares: SQLite in `work` (empty URL), or a fresh database on the PostgreSQL
-    server the suite runs against (SYNCLEAD_DATABASE_URL), dropped afterwards."""
-    base = os.environ.get("SYNCLEAD_DATABASE_URL", "")
-    if not base:
-        yield ""
-        return
-    import psycopg
-
-    name = f"synclead_cluster_{secrets.token_hex(4)}"
-    parsed = urlparse(base)
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunparse(parsed._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

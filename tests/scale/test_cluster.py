@@ -8,6 +8,7 @@ stopped (SIGTERM) as a rolling deploy stops it; an advisor ends a call from a da
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import signal
 import time
@@ -22,13 +23,13 @@ from synclead.bench.audio import render_caller_speech
 from synclead.simulator.caller import frames_of
 from synclead.simulator.servers import serving
 from synclead.simulator.twilio_rest import TwilioRestEmulator
+from tests.databases import own_database
 from tests.scale.cluster import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     STALE_S,
     Caller,
     Cluster,
-    database,
     post_signed,
     redis_url,
     wait_for,
@@ -47,7 +48,7 @@ def speech() -> list[str]:
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
     rest = TwilioRestEmulator(ACCOUNT_SID, AUTH_TOKEN)
-    with database(tmp_path) as database_url:
+    with own_database() as database_url:
         async with serving(rest.app) as rest_url:
             cluster = Cluster(tmp_path, database_url, redis_url(), rest_url)
             cluster.rest = rest  # type: ignore[attr-defined]
@@ -111,6 +112,11 @@ async def test_a_gateway_killed_mid_call_loses_no_caller(cluster: Cluster, speec
         row = rows[caller.call_sid]
         assert row["end_reason"] == "caller_hangup" and row["status"] == "completed", row
         assert row["lead_phone"] == caller.dial.from_number
+
+    # Its log is JSON, one object per line, and a call's lines name the call and its organization.
+    lines = [json.loads(line) for line in cluster.gateways["b"].log.read_text().splitlines() if line.startswith("{")]
+    started = [line for line in lines if "stream started" in line["message"]]
+    assert started and all(line["call_sid"] and line["organization"] == "bench" for line in started)
 
     # The surviving gateway's counters describe what it carried.
     async with httpx.AsyncClient() as client:

@@ -10,10 +10,12 @@ import logging
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from typing import Final
+from typing import Any, Final
 
 import phonenumbers
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.urls import reverse
 from django.utils import timezone
@@ -175,20 +177,17 @@ def status(request: HttpRequest) -> HttpResponse:
     if new_status not in _RANK:
         raise _BadRequest(f"CallStatus {new_status!r} is not one of {', '.join(_RANK)}")
     duration = _seconds(request, "CallDuration")
-    with transaction.atomic():
-        call = Call.objects.select_for_update().filter(call_sid=call_sid).first()
-        if call is None:
-            # Calls we refused have no row; nothing to update, and Twilio should not retry.
-            logger.info("Status %s for unknown call %s ignored", new_status, call_sid)
-            return HttpResponse(status=204)
-        if _RANK[new_status] > _RANK.get(call.status, 0):
-            call.status = new_status
-        if new_status in _FINAL:
-            if call.ended_at is None:
-                call.ended_at = timezone.now()
-            if duration is not None:
-                call.duration_s = duration
-        call.save(update_fields=["status", "ended_at", "duration_s"])
+    # One UPDATE, decided inside the database: no row lock held across round trips while calls hang up in bulk.
+    rank = _RANK[new_status]
+    behind = ~Q(status__in=[name for name, other in _RANK.items() if other >= rank])
+    changes: dict[str, Any] = {"status": Case(When(behind, then=Value(new_status)), default=F("status"))}
+    if new_status in _FINAL:
+        changes["ended_at"] = Coalesce(F("ended_at"), Value(timezone.now()))
+        if duration is not None:
+            changes["duration_s"] = Value(duration)
+    if not Call.objects.filter(call_sid=call_sid).update(**changes):
+        # Calls we refused have no row; nothing to update, and Twilio should not retry.
+        logger.info("Status %s for unknown call %s ignored", new_status, call_sid)
     return HttpResponse(status=204)
 
 
