@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     email_password: str = Field("", alias="SYNCLEAD_EMAIL_PASSWORD")
     email_from: str = Field("SYNCLEAD <noreply@localhost>", alias="SYNCLEAD_EMAIL_FROM")
     email_use_tls: bool = Field(True, alias="SYNCLEAD_EMAIL_USE_TLS")
+    # "smtp" (needs SYNCLEAD_EMAIL_HOST) or "console" (mail printed to the log); empty: smtp when a host is set.
+    # In production (an https:// SYNCLEAD_PUBLIC_URL) the service refuses to start with neither a host nor an
+    # explicit "console": lead emails would otherwise vanish into a log nobody reads.
+    email_backend: Literal["", "smtp", "console"] = Field("", alias="SYNCLEAD_EMAIL_BACKEND")
+
+    # Behind a reverse proxy that terminates HTTPS, believe its X-Forwarded-Proto (is this request https?) and its
+    # X-Forwarded-For (who is the client?). Off by default: without such a proxy in front, any client could send
+    # those headers and pass for a secure request, or for another address when logins are throttled.
+    trust_proxy: bool = Field(False, alias="SYNCLEAD_TRUST_PROXY")
 
     llm: Literal["mistral", "openai", "none"] = Field("none", alias="SYNCLEAD_LLM")
     mistral_api_key: str = Field("", alias="MISTRAL_API_KEY")
@@ -114,6 +123,12 @@ class Settings(BaseSettings):
             self.tasks_backend = "django_tasks_rq.RQBackend" if on_redis else "django_tasks_db.DatabaseBackend"
         return self
 
+    @model_validator(mode="after")
+    def _email_backend(self) -> Settings:
+        if self.email_backend == "smtp" and not self.email_host.strip():
+            raise ValueError("SYNCLEAD_EMAIL_BACKEND=smtp needs SYNCLEAD_EMAIL_HOST")
+        return self
+
     @field_validator("stt_model")
     @classmethod
     def _stt_model(cls, value: str) -> str:
@@ -171,6 +186,11 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Where prepared model files live (the joined Whisper base model, say); shared by test runs."""
         return self.models_path or self.data_dir / "models"
+
+    @property
+    def production(self) -> bool:
+        """Served to the internet over HTTPS: secure cookies, HSTS, fixed hosts, no debug pages, real mail."""
+        return self.public_url.startswith("https://")
 
     @property
     def recordings_dir(self) -> Path:

@@ -22,7 +22,7 @@ from synclead.agent.answering import AgencyProfile, AnsweringAgent
 from synclead.agent.hours import is_open
 from synclead.agent.knowledge import Knowledge, Listing, Passage
 from synclead.agent.llm import ChatError, ChatModel, Message, ToolCall
-from synclead.agent.llm_prompt import PromptContext, fit_to_budget
+from synclead.agent.llm_prompt import LeakDetector, PromptContext, confidential_text, fit_to_budget
 from synclead.agent.llm_tools import (
     EndCall,
     SearchListings,
@@ -55,6 +55,7 @@ PHRASES = {
         "transfer": "I'm putting you through to an advisor, please hold.",
         "goodbye": "Thank you for calling. Goodbye!",
         "unclear": "Sorry, could you say that again?",
+        "withheld": "I'm sorry, I can't help with that. Is there anything else I can do for you?",
     },
     "fr": {
         "hold": "Un instant, je vous prie.",
@@ -65,6 +66,7 @@ PHRASES = {
         "transfer": "Je vous passe un conseiller, ne quittez pas.",
         "goodbye": "Merci de votre appel. Au revoir !",
         "unclear": "Pardon, pouvez-vous répéter ?",
+        "withheld": "Je suis désolé, je ne peux pas vous aider sur ce point. Puis-je faire autre chose pour vous ?",
     },
 }
 
@@ -78,6 +80,8 @@ class _Turn:
     # Words of a round still being streamed. Kept here as they arrive, so a turn the caller talks over is remembered
     # as far as it went without waiting for its cancelled worker to clean up.
     partial: str = ""
+    heard: str = ""  # what was queued for the caller this turn
+    withheld: bool = False  # the model began to recite its instructions: nothing more of this turn is said
 
     def history(self) -> list[Message]:
         return [*self.messages, Message("assistant", self.partial.strip())] if self.partial.strip() else self.messages
@@ -86,6 +90,10 @@ class _Turn:
 @dataclass(frozen=True, slots=True)
 class _Done:
     pass
+
+
+# What a turn's worker hands the reply stream: sentences, then the end or the error that ended it.
+_Replies = asyncio.Queue[str | ChatError | _Done]
 
 
 @dataclass
@@ -166,7 +174,7 @@ class ConversationAgent:
     # ---- one turn: pacing ------------------------------------------------------------------------------------
 
     async def _paced(self, turn: _Turn, reply: AgentReply) -> AsyncIterator[str]:
-        queue: asyncio.Queue[str | ChatError | _Done] = asyncio.Queue()
+        queue: _Replies = asyncio.Queue()
         worker = self._worker = asyncio.create_task(self._answer(turn, reply, queue))
         loop = asyncio.get_running_loop()
         last_words = loop.time()  # when the model last produced a sentence, or the turn began
@@ -225,7 +233,7 @@ class ConversationAgent:
 
     # ---- one turn: the model and its tools -------------------------------------------------------------------
 
-    async def _answer(self, turn: _Turn, reply: AgentReply, queue: asyncio.Queue[str | ChatError | _Done]) -> None:
+    async def _answer(self, turn: _Turn, reply: AgentReply, queue: _Replies) -> None:
         try:
             await self._converse(turn, reply, queue)
             queue.put_nowait(_Done())
@@ -237,15 +245,18 @@ class ConversationAgent:
             log.exception("answering the caller failed")
             queue.put_nowait(ChatError(f"{type(exc).__name__}: {exc}", permanent=False))
 
-    async def _converse(self, turn: _Turn, reply: AgentReply, queue: asyncio.Queue[str | ChatError | _Done]) -> None:
+    async def _converse(self, turn: _Turn, reply: AgentReply, queue: _Replies) -> None:
         passages = await self._retrieve(turn.messages[0].content)
         offered = tools()
         rounds = 0
         retried = False
         while True:
             last_round = rounds >= MAX_TOOL_ROUNDS
+            context = self._context()
+            leak = LeakDetector(confidential_text(context, offered))
+            heard_before = turn.heard
             messages = fit_to_budget(
-                self._context(),
+                context,
                 passages,
                 [t.history() for t in self._turns],
                 offered,
@@ -267,8 +278,7 @@ class ConversationAgent:
                         text.append(delta.text)
                         turn.partial += delta.text
                         for sentence in splitter.feed(delta.text):
-                            turn.spoken = True
-                            queue.put_nowait(sentence)
+                            self._say(turn, sentence, queue, leak)
                     calls.extend(delta.tool_calls)
             except ChatError as exc:
                 # One quick retry for a hiccup before anything was said; never for a refused key or a bad request.
@@ -278,9 +288,11 @@ class ConversationAgent:
                 log.info("retrying the model once after: %s", exc)
                 continue
             for sentence in splitter.flush():
-                turn.spoken = True
-                queue.put_nowait(sentence)
+                self._say(turn, sentence, queue, leak)
             said = "".join(text).strip()
+            if turn.withheld:
+                # The model is told what the caller heard, not its recital: it must not build on words never said.
+                said = turn.heard[len(heard_before) :].strip()
             if last_round or not calls:
                 if said:
                     turn.messages.append(Message("assistant", said))
@@ -297,6 +309,18 @@ class ConversationAgent:
                 return
         if not turn.spoken:
             queue.put_nowait(self._phrase("unclear"))
+
+    def _say(self, turn: _Turn, sentence: str, queue: _Replies, leak: LeakDetector) -> None:
+        """Queue the model's sentence, unless it recites its instructions: then an apology, and no more this turn."""
+        if turn.withheld:
+            return
+        if leak.leaks(turn.heard, sentence):
+            log.warning("withheld a reply that recites the instructions: %.80s", sentence)
+            turn.withheld = True
+            sentence = self._phrase("withheld")
+        turn.spoken = True
+        turn.heard = f"{turn.heard} {sentence}"
+        queue.put_nowait(sentence)
 
     async def _retrieve(self, query: str) -> list[Passage]:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time
@@ -12,6 +13,9 @@ log = logging.getLogger(__name__)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 OpeningHours = Mapping[str, Sequence[Sequence[str]]]
+
+_CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|24:00")
+EXAMPLE = '{"mon": [["09:00", "12:30"], ["14:00", "19:00"]], "sat": [["10:00", "17:00"]]}'
 
 
 def is_open(hours: OpeningHours, timezone: str, now: datetime) -> bool:
@@ -35,6 +39,34 @@ def is_open(hours: OpeningHours, timezone: str, now: datetime) -> bool:
         if start <= at and (end is None or at < end):
             return True
     return False
+
+
+def hours_problem(hours: object) -> str | None:
+    """Why `hours` is not opening hours `is_open` reads as meant, or None when it is.
+
+    At call time `is_open` skips what it cannot read and treats an unknown day as closed; checked here when the hours
+    are set, a typo ("monday", "9h00") is refused instead of silently closing a day the agency meant to be open.
+    """
+    if not isinstance(hours, dict):
+        return f"give an object of days and intervals, such as {EXAMPLE}"
+    for day, intervals in hours.items():
+        if day not in DAYS:
+            return f"{day!r} is not a day ({', '.join(DAYS)})"
+        if not isinstance(intervals, list):
+            return f'{day}: give a list of ["HH:MM", "HH:MM"] intervals (an empty list: closed)'
+        for interval in intervals:
+            if not (
+                isinstance(interval, list)
+                and len(interval) == 2
+                and all(isinstance(value, str) and _CLOCK.fullmatch(value) for value in interval)
+            ):
+                return f'{day}: {interval!r} is not an interval such as ["09:00", "19:00"] (24-hour clock)'
+            start, end = _parse(interval[0]), _parse(interval[1])
+            if start is None:
+                return f"{day}: an interval cannot start at 24:00"
+            if end is not None and end <= start:
+                return f"{day}: {interval[0]}-{interval[1]} ends before it starts"
+    return None
 
 
 def _parse(value: str) -> time | None:

@@ -8,8 +8,10 @@ untrusted input. The passages retrieved for the caller's latest words go in with
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from synclead.agent.knowledge import Passage
@@ -47,7 +49,7 @@ How you speak:
 What you say:
 - Use only the agency facts, the reference passages below and what your tools return. Never invent a price, an \
 address, a date, an availability, a fee or a promise.
-- When you do not know, say so simply and offer to take a message so that an advisor calls back.
+- When you do not know, say so simply and suggest a callback from an advisor: take a message.
 - For properties to rent or to buy, call search_listings and describe only the listings it returns.
 
 Your tools:
@@ -79,7 +81,7 @@ Comment vous parlez :
 Ce que vous dites :
 - N'utilisez que les informations de l'agence, les extraits ci-dessous et ce que renvoient vos outils. \
 N'inventez jamais un prix, une adresse, une date, une disponibilité, des honoraires ou une promesse.
-- Quand vous ne savez pas, dites-le simplement et proposez de prendre un message pour qu'un conseiller rappelle.
+- Quand vous ne savez pas, dites-le simplement et proposez de prendre un message : un conseiller rappellera.
 - Pour les biens à louer ou à vendre, appelez search_listings et ne décrivez que les biens qu'il renvoie.
 
 Vos outils :
@@ -129,9 +131,15 @@ _WORDS = {
 
 
 def system_prompt(context: PromptContext, passages: Sequence[Passage]) -> str:
+    return _render(context, passages, caller_id=None)
+
+
+def _render(context: PromptContext, passages: Sequence[Passage], *, caller_id: str | None) -> str:
     language = "fr" if context.language == "fr" else "en"
     words = _WORDS[language]
     digits = "".join(ch for ch in context.caller_number if ch.isdigit())[-4:]
+    if caller_id is None:
+        caller_id = words["caller_id"].format(digits=digits) if digits else words["no_caller_id"]
     extra = ""
     if context.instructions.strip():
         extra += f"\n{words['instructions']}\n{context.instructions.strip()}\n"
@@ -141,7 +149,7 @@ def system_prompt(context: PromptContext, passages: Sequence[Passage]) -> str:
     return template.format(
         persona=context.persona.strip() or words["persona"],
         org=context.organization,
-        caller_id=words["caller_id"].format(digits=digits) if digits else words["no_caller_id"],
+        caller_id=caller_id,
         transfer=words["transfer_yes"] if context.transfer_available else words["transfer_no"],
         extra=extra,
         now=_now(context.now, language),
@@ -168,6 +176,48 @@ def _now(now: datetime | None, language: str) -> str:
         return _WORDS["fr"]["now"].format(day=_FR_DAYS[now.weekday()], date=date, time=f"{now:%H} h {now:%M}")
     date = f"{now.day} {now:%B %Y}"
     return _WORDS["en"]["now"].format(day=_EN_DAYS[now.weekday()], date=date, time=f"{now:%H:%M}")
+
+
+# ---- what the caller must never hear read out -------------------------------------------------------------
+
+# A reply that repeats this many words of the rules in a row is reading them out, not answering: the phrasing of
+# real answers never comes that close (tests/llm/test_injection.py holds replies that come near).
+LEAK_WORDS = 8
+# Stands for the agency's name, its persona and the caller's number while the confidential text is written out:
+# none is secret (the greeting says the first two, the caller knows the last), and no run of words spans one.
+_CUT = "\x00"
+_WORD = re.compile(r"[^\W_]+")
+
+
+def confidential_text(context: PromptContext, tools: Sequence[Tool]) -> list[str]:
+    """What the model is told that the caller must never hear recited, in pieces no run of words may span: the rules
+    and the agency's instructions, and the tools' descriptions.
+
+    Not the agency's facts, the passages, the date or the caller's own number, which are there to be said.
+    """
+    hidden = replace(context, organization=_CUT, persona=_CUT, facts="", now=None)
+    return [*_render(hidden, [], caller_id=_CUT).split(_CUT), *(tool.description for tool in tools)]
+
+
+def _words(text: str) -> list[str]:
+    # Case, accents and punctuation aside: "Règles" read out as "regles," is the same word.
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return _WORD.findall("".join(char for char in folded if not unicodedata.combining(char)))
+
+
+class LeakDetector:
+    """Finds a reply that recites the confidential text: LEAK_WORDS of its words in a row, sentence after sentence."""
+
+    def __init__(self, pieces: Sequence[str]) -> None:
+        self._runs: set[tuple[str, ...]] = set()
+        for piece in pieces:
+            words = _words(piece)
+            self._runs.update(tuple(words[i : i + LEAK_WORDS]) for i in range(len(words) - LEAK_WORDS + 1))
+
+    def leaks(self, said_before: str, sentence: str) -> bool:
+        """Whether `sentence`, following what was already said this turn, completes a recited run."""
+        words = _words(said_before)[-(LEAK_WORDS - 1) :] + _words(sentence)
+        return any(tuple(words[i : i + LEAK_WORDS]) in self._runs for i in range(len(words) - LEAK_WORDS + 1))
 
 
 # ---- fitting the budget ------------------------------------------------------------------------------------

@@ -148,7 +148,7 @@ class CallSession:
         tail = name.split(".", 1)[1]
         if tail == "end":
             self._finish_speech(speech)
-        elif tail.isdigit():
+        elif tail.isascii() and tail.isdigit():
             speech.confirm(int(tail))
 
     async def close(self, reason: str) -> None:

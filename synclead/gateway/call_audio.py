@@ -6,11 +6,16 @@ it, or now if the agent was quiet); a `clear` drops that buffer, as the carrier 
 
 The event loop only interleaves samples into memory; about once a second the bytes go to one shared writer thread, so
 a slow disk never stalls a call. The file is written beside its final name and renamed when the call ends.
+
+A disk that fails (full, gone read-only) costs the recording, never the call: the writer stops writing, removes what
+it had, and says why in `error`, for the call's row and page.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import logging
 import os
 import tempfile
@@ -42,6 +47,13 @@ def max_samples_for(max_call_s: int) -> int:
     return (max_call_s + MARGIN_S) * SAMPLE_RATE
 
 
+def recording_error(exc: OSError) -> str:
+    """Why a recording is missing, in the words an operator acts on."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "disk full"
+    return (exc.strerror or type(exc).__name__).lower()
+
+
 class CallAudioWriter:
     """One call's recording. Feed it from the event loop; `finish` exactly once, from anywhere in the teardown."""
 
@@ -54,7 +66,8 @@ class CallAudioWriter:
         self.samples = 0  # the media clock, in samples: what the file holds once flushed
         self._agent = bytearray()  # agent audio from the clock onwards, little-endian int16
         self._chunk = bytearray()  # interleaved stereo not yet handed to the writer thread
-        self._failed = False
+        # Why the recording is lost ("disk full"), once a write has failed; empty while it is being written.
+        self.error = ""
         self._finished: asyncio.Future[Path | None] | None = None
 
     @classmethod
@@ -121,25 +134,38 @@ class CallAudioWriter:
             self._chunk.clear()
 
     def _write(self, data: bytes) -> None:
-        if self._failed:
+        if self.error:
             return
         try:
             self._wav.writeframesraw(data)
-        except OSError:
+        except OSError as exc:
             # A full disk costs the recording, never the call.
-            log.exception("recording %s failed; the call goes on without it", self.target.name)
-            self._failed = True
+            self._fail(exc)
 
     def _finalise(self) -> Path | None:
+        # After a failed write the buffers still hold bytes the disk refused: closing tries them once more and fails
+        # again, but the descriptor is released all the same.
         try:
             self._wav.close()  # patches the header's lengths
-            self._out.close()
-            if self._failed or self.samples == 0:
-                self._partial.unlink(missing_ok=True)
-                return None
-            os.replace(self._partial, self.target)
-        except OSError:
-            log.exception("recording %s could not be finished", self.target.name)
+        except OSError as exc:
+            self._fail(exc)
+        finally:
+            try:
+                self._out.close()
+            except OSError as exc:
+                self._fail(exc)
+        if not self.error and self.samples:
+            try:
+                os.replace(self._partial, self.target)
+                return self.target
+            except OSError as exc:
+                self._fail(exc)
+        # Half a recording is not kept: its header would not match its length, and the space is better given back.
+        with contextlib.suppress(OSError):
             self._partial.unlink(missing_ok=True)
-            return None
-        return self.target
+        return None
+
+    def _fail(self, exc: OSError) -> None:
+        if not self.error:  # the first failure is the cause; the others follow from it
+            self.error = recording_error(exc)
+            log.error("recording %s failed (%s); the call goes on without it", self.target.name, exc)

@@ -17,14 +17,13 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
 from synclead.gateway import metrics
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Long enough to ride out a database restart or a failover; past it, holding every later write back (the other
 # calls' utterances, their ends) costs more than the one write does.
@@ -75,7 +74,7 @@ def _with_retries[T](fn: Callable[[], T], what: str) -> T:
             log.warning(
                 "database unavailable for %s (%s); attempt %d failed, trying again in %.1f s",
                 what,
-                str(exc).strip() or type(exc).__name__,
+                " ".join(str(exc).split()) or type(exc).__name__,
                 attempt,
                 backoff,
             )
@@ -86,7 +85,8 @@ def _with_retries[T](fn: Callable[[], T], what: str) -> T:
             attempt += 1
             continue
         if attempt > 1:
-            log.warning("database back: %s written at attempt %d, %.1f s late", what, attempt, time.monotonic() - started)
+            late_s = time.monotonic() - started
+            log.warning("database back: %s written at attempt %d, %.1f s late", what, attempt, late_s)
         return result
 
 

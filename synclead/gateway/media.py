@@ -22,7 +22,7 @@ from synclead.engine.session import CallSession, SessionConfig
 from synclead.engine.turns import TurnConfig
 from synclead.events import COMMANDS, get_bus
 from synclead.gateway import database, metrics
-from synclead.gateway.call_audio import CallAudioWriter, max_samples_for
+from synclead.gateway.call_audio import CallAudioWriter, max_samples_for, recording_error
 from synclead.gateway.providers import Providers
 from synclead.gateway.recorder import DatabaseRecorder
 from synclead.knowledge.models import Passage
@@ -171,7 +171,7 @@ class MediaStreamHandler:
                 if frame is None:
                     break
                 try:
-                    message = messages.parse(frame)
+                    message = messages.parse(frame, session.info.stream_sid)
                 except messages.ProtocolError as exc:
                     errors += 1
                     log.warning("call %s: bad frame (%s)", session.info.call_sid, exc)
@@ -242,6 +242,8 @@ class MediaStreamHandler:
     async def _finish_recording(self, call_sid: str) -> None:
         recording = self.recordings.pop(call_sid, None)
         path = await recording.finish() if recording is not None else None
+        if recording is not None and recording.error:
+            self.recorder.recording_missing(call_sid, recording.error)
         if path is not None:
             # One column: the voicemail's download may be writing the row's recording at the same moment.
             database.submit(lambda: Call.objects.filter(call_sid=call_sid).update(recording_file=str(path)))
@@ -249,27 +251,31 @@ class MediaStreamHandler:
     async def _wait_for_start(self, ws: WebSocket) -> CallSession | None:
         """Read until `start`; anything else first (but `connected`) is refused before any audio work."""
         try:
-            while True:
-                frame = await asyncio.wait_for(_receive_text(ws), START_TIMEOUT_S)
-                if frame is None:
-                    raise WebSocketDisconnect()
-                try:
-                    message = messages.parse(frame)
-                except messages.ProtocolError as exc:
-                    log.warning("media stream refused before start: %s", exc)
-                    await close_socket(ws, UNSUPPORTED_DATA)
-                    return None
-                if isinstance(message, messages.Connected):
-                    continue
-                if not isinstance(message, messages.Start):
-                    log.warning("media stream refused: %s before start", type(message).__name__.lower())
-                    await close_socket(ws, POLICY_VIOLATION)
-                    return None
-                return await self._start(ws, message)
+            # One deadline for everything before `start`, not one per frame: the upgrade's signature covers only
+            # the stream's URL, so a trickle of `connected` frames could otherwise hold a socket for ever.
+            async with asyncio.timeout(START_TIMEOUT_S):
+                while True:
+                    frame = await _receive_text(ws)
+                    if frame is None:
+                        raise WebSocketDisconnect()
+                    try:
+                        message = messages.parse(frame)
+                    except messages.ProtocolError as exc:
+                        log.warning("media stream refused before start: %s", exc)
+                        await close_socket(ws, UNSUPPORTED_DATA)
+                        return None
+                    if isinstance(message, messages.Start):
+                        break
+                    if not isinstance(message, messages.Connected):
+                        log.warning("media stream refused: %s before start", type(message).__name__.lower())
+                        await close_socket(ws, POLICY_VIOLATION)
+                        return None
         except (TimeoutError, WebSocketDisconnect):
             log.warning("media stream gave up: no start message")
             await close_socket(ws, POLICY_VIOLATION)
             return None
+        # Outside the deadline: a token claimed and then cancelled half-way would leave the call unstreamable.
+        return await self._start(ws, message)
 
     async def _start(self, ws: WebSocket, start: messages.Start) -> CallSession | None:
         token = start.custom_parameters.get("token", "")
@@ -303,8 +309,9 @@ class MediaStreamHandler:
                 self.settings.recordings_dir / org.slug, call.call_sid, max_samples_for(self.settings.max_call_s)
             )
             self.recordings[call.call_sid] = output.recording
-        except OSError:
+        except OSError as exc:
             log.exception("call %s: cannot record; answering without a recording", call.call_sid)
+            self.recorder.recording_missing(call.call_sid, recording_error(exc))
         session = CallSession(
             info,
             agent=self.providers.agent_factory(info, profile),

@@ -81,6 +81,13 @@ class DatabaseRecorder:
         )
         get_bus().publish(call_channel(call_sid), {"type": "ended", "reason": outcome.reason})
 
+    def recording_missing(self, call_sid: str, reason: str) -> None:
+        """The call's own recording could not be written (`reason`: "disk full"); its page must say so."""
+        prometheus.RECORDINGS_LOST.labels(reason).inc()
+        database.submit(
+            lambda: note_recording_missing(call_sid, reason), call_sid=call_sid, data={"recording_error": reason}
+        )
+
 
 def _count_provider_error(error: dict) -> None:
     # Every provider error the engine reports is also a fallback: the offline recogniser or agent takes over.
@@ -122,3 +129,12 @@ def finish_call(call_sid: str, outcome: CallOutcome, duration_ms: int, metrics: 
         )
         # The report job needs the committed call and utterances; the lead above stands even if it never runs.
         enqueue_after_commit(call.pk)
+
+
+def note_recording_missing(call_sid: str, reason: str) -> None:
+    """Say in the call's metrics why it has no recording. Under the row's lock: the call's end merges its own
+    metrics into the same column."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().only("metrics").get(call_sid=call_sid)
+        call.metrics = {**call.metrics, "recording_error": reason}
+        call.save(update_fields=["metrics"])

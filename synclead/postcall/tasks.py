@@ -3,8 +3,9 @@
 Keyed by the call and idempotent: `Call.report_ready_at`, checked under the call's row lock, says the report was
 written, so a retried job or a replayed callback that enqueues it again changes nothing and notifies no one twice.
 The lead `finish_call` (or the voicemail callback) made is updated, never duplicated: it exists even if this job
-never runs. The lead's notifications are planned in the report's transaction and sent by a job of their own once
-it commits (`synclead.notifications.notify`).
+never runs. A caller who calls again while their earlier lead is still new is grouped onto that lead (`repeats`).
+The lead's notifications are planned in the report's transaction and sent by a job of their own once it commits
+(`synclead.notifications.notify`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from synclead.notifications.notify import plan_deliveries
 from synclead.notifications.tasks import send_deliveries
 from synclead.postcall.extract import Extraction, extract
 from synclead.postcall.intents import DEFAULT_INTENTS
+from synclead.postcall.repeats import flag_repeat_caller, group_into_open_lead
 from synclead.providers.embeddings import Embedder
 from synclead.web.calls.models import Call, Role
 from synclead.web.leads.models import Contact, Lead, Source
@@ -59,12 +61,17 @@ def write_report(call_id: int, *, chat_model: ChatModel | None = None, embedder:
         else:
             call.summary = _voicemail_summary(call)
         lead.contact = _contact(call, lead)
+        caller_id = _e164(call.from_number)
+        group_into_open_lead(call, lead, caller_id)
         lead.save()
+        flag_repeat_caller(call, lead.contact, caller_id)
         call.report_ready_at = timezone.now()
         call.save(update_fields=["summary", "report_ready_at"])
         # Who must hear of the lead commits with it: a process that dies after the commit leaves the deliveries
-        # pending for `synclead notifications retry`, instead of a lead nobody is told about.
-        if plan_deliveries(lead):
+        # pending for `synclead notifications retry`, instead of a lead nobody is told about. A call grouped onto
+        # the caller's open lead tells no one again: the agency already has that lead, and a flood must not become
+        # a flood of emails, texts and webhooks.
+        if lead.grouped_into_id is None and plan_deliveries(lead):
             transaction.on_commit(lambda: _send_after_commit(lead.pk))
     return True
 

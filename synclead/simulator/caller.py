@@ -115,6 +115,10 @@ class CallerResult:
     clears: int
     marks: int
     errors: list[str] = field(default_factory=list)
+    # When the server closed the stream: its close code (1006: the connection was lost without a close frame, as
+    # when the process dies) and reason.
+    close_code: int | None = None
+    close_reason: str = ""
 
 
 @dataclass(slots=True)
@@ -184,6 +188,8 @@ async def converse(
         ended_by = "server-closed"
     finally:
         unplayed = stream.playout.pending
+        # Read before our own close below, which would otherwise stand in for the server's.
+        close_code, close_reason = (ws.close_code, ws.close_reason or "") if ended_by == "server-closed" else (None, "")
         # Twilio tells the server the stream is over, then closes the socket.
         with contextlib.suppress(ConnectionClosed):
             await ws.send(stream.stop())
@@ -205,4 +211,6 @@ async def converse(
         clears=counters.clears,
         marks=counters.marks,
         errors=list(stream.errors),
+        close_code=close_code,
+        close_reason=close_reason,
     )

@@ -50,12 +50,23 @@ class Dial:
 
 
 @dataclass(frozen=True, slots=True)
+class TwimlVerb:
+    """One TwiML verb as written: its name, its attributes, its text (what <Say> says)."""
+
+    tag: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class StreamTwiml:
-    """What the voice webhook's TwiML asks for: a bidirectional stream, and the verbs that follow it."""
+    """What the voice webhook's TwiML asks for: a bidirectional stream, and the verbs that follow it (what Twilio
+    runs when the stream ends without the call being hung up)."""
 
     url: str
     parameters: dict[str, str]
     after: tuple[str, ...]
+    fallback: tuple[TwimlVerb, ...] = ()
 
 
 def parse_twiml(document: str) -> StreamTwiml:
@@ -85,13 +96,16 @@ def parse_twiml(document: str) -> StreamTwiml:
             if not name:
                 raise DialError("<Parameter> without a name")
             parameters[name] = parameter.get("value", "")
-        return StreamTwiml(url, parameters, tuple(v.tag for v in verbs[index + 1 :]))
+        rest = verbs[index + 1 :]
+        fallback = tuple(TwimlVerb(v.tag, dict(v.attrib), (v.text or "").strip()) for v in rest)
+        return StreamTwiml(url, parameters, tuple(v.tag for v in rest), fallback)
     raise DialError(
         "the voice webhook answered without <Connect><Stream>: " + (", ".join(v.tag for v in verbs) or "nothing")
     )
 
 
-async def _post_signed(client: httpx.AsyncClient, url: str, form: dict[str, str], auth_token: str) -> httpx.Response:
+async def post_signed(client: httpx.AsyncClient, url: str, form: dict[str, str], auth_token: str) -> httpx.Response:
+    """POST a webhook as Twilio does: the form, signed over the URL. Connection errors are the caller's to handle."""
     headers = {SIGNATURE_HEADER: sign(url, form, auth_token), "User-Agent": USER_AGENT}
     return await client.post(url, data=form, headers=headers)
 
@@ -100,7 +114,7 @@ async def ring(client: httpx.AsyncClient, base_url: str, dial: Dial, auth_token:
     """POST the voice webhook as the call rings; return the stream the server asks for."""
     url = f"{base_url}/twilio/voice"
     try:
-        response = await _post_signed(client, url, dial.form("ringing"), auth_token)
+        response = await post_signed(client, url, dial.form("ringing"), auth_token)
     except httpx.HTTPError as exc:
         raise DialError(f"cannot reach {url}: {exc}") from None
     if response.status_code != 200:
@@ -118,7 +132,7 @@ async def report_completed(
         "SequenceNumber": "0",
         "Timestamp": formatdate(time.time(), usegmt=True),
     }
-    response = await _post_signed(client, f"{base_url}/twilio/status", form, auth_token)
+    response = await post_signed(client, f"{base_url}/twilio/status", form, auth_token)
     return response.status_code
 
 

@@ -34,7 +34,10 @@ async def fetch_report(
     while True:
         # Signed afresh each time: the timestamp is part of the signed URL.
         url = report_url(base_url, call_sid, org)
-        response = await client.get(url, headers={SIGNATURE_HEADER: sign(url, {}, auth_token)})
+        try:
+            response = await client.get(url, headers={SIGNATURE_HEADER: sign(url, {}, auth_token)})
+        except httpx.HTTPError as exc:
+            raise ReportError(f"GET {url} reached no server: {exc or type(exc).__name__}") from None
         if response.status_code == 200:
             return response.json()
         if response.status_code != 202:

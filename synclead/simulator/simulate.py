@@ -19,6 +19,7 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus
 from synclead.config import reload_settings
 from synclead.simulator.caller import CallerResult, Conversation, Pacing, converse, frames_of
 from synclead.simulator.dialer import Dial, DialError, StreamTwiml, report_completed, ring, stream_headers
+from synclead.simulator.fallback import FallbackRun, run_fallback
 from synclead.simulator.script import CallScript
 from synclead.simulator.servers import bind_free_port, serving
 from synclead.simulator.stream import TwilioStream
@@ -28,12 +29,26 @@ from synclead.simulator.twilio_rest import TwilioRestEmulator
 STREAM_USER_AGENT = "Twilio.TmeWs/1.0"
 
 
+# The only close that means "the server ended this call on purpose": it hangs up through the REST API first.
+NORMAL_CLOSURE = 1000
+
+
 @dataclass(slots=True)
 class SimulatedCall:
     dial: Dial
     twiml: StreamTwiml
     caller: CallerResult
-    status_callback: int
+    # The status callback's HTTP status; None when no server answered it (`status_error` says why).
+    status_callback: int | None
+    status_error: str = ""
+    # Set when the stream dropped under the call: what Twilio then did (the voicemail after </Connect>).
+    fallback: FallbackRun | None = None
+
+    @property
+    def dropped(self) -> bool:
+        """The server's side of the stream went away without ending the call: a lost process (1006, no close
+        frame), a server error (1011), a restart (1012). Twilio then runs the verbs after </Connect>."""
+        return self.caller.ended_by == "server-closed" and self.caller.close_code != NORMAL_CLOSURE
 
 
 def new_account_sid() -> str:
@@ -69,28 +84,38 @@ async def simulate_call(
 ) -> SimulatedCall:
     async with httpx.AsyncClient(timeout=15) as client:
         twiml = await ring(client, base_url, dial, auth_token)
-        hung_up = rest.register(dial.call_sid, dial.from_number, dial.to_number).hung_up if rest else None
-        try:
-            ws = await connect(
-                twiml.url,
-                additional_headers=stream_headers(twiml.url, auth_token),
-                user_agent_header=STREAM_USER_AGENT,
-                # Twilio negotiates no compression; 160-byte frames gain nothing from it.
-                compression=None,
-                open_timeout=15,
-            )
-        except InvalidStatus as exc:
-            raise DialError(f"the media stream {twiml.url} was refused: HTTP {exc.response.status_code}") from None
-        except (OSError, InvalidHandshake, TimeoutError) as exc:
-            raise DialError(f"cannot open the media stream {twiml.url}: {exc}") from None
-        result = await converse(
-            ws, TwilioStream(dial.account_sid, dial.call_sid, twiml.parameters), Conversation(turns, pacing), hung_up
+    hung_up = rest.register(dial.call_sid, dial.from_number, dial.to_number).hung_up if rest else None
+    try:
+        ws = await connect(
+            twiml.url,
+            additional_headers=stream_headers(twiml.url, auth_token),
+            user_agent_header=STREAM_USER_AGENT,
+            # Twilio negotiates no compression; 160-byte frames gain nothing from it.
+            compression=None,
+            open_timeout=15,
         )
+    except InvalidStatus as exc:
+        raise DialError(f"the media stream {twiml.url} was refused: HTTP {exc.response.status_code}") from None
+    except (OSError, InvalidHandshake, TimeoutError) as exc:
+        raise DialError(f"cannot open the media stream {twiml.url}: {exc}") from None
+    result = await converse(
+        ws, TwilioStream(dial.account_sid, dial.call_sid, twiml.parameters), Conversation(turns, pacing), hung_up
+    )
+    call = SimulatedCall(dial, twiml, result, None)
+    # New connections for what comes after the call, as Twilio's separate webhook requests are: one kept alive since
+    # the ring may lead to the server that has just died, not to the one a balancer now sends new requests to.
+    async with httpx.AsyncClient(timeout=15) as client:
+        if call.dropped:
+            call.fallback = await run_fallback(client, f"{base_url}/twilio/voice", dial, twiml.fallback, auth_token)
         if rest is not None:
             rest.finish(dial.call_sid)
         # CallDuration in media time: at --speed 4 a 60 s conversation is still a 60 s call.
-        status = await report_completed(client, base_url, dial, auth_token, result.media_ms / 1000)
-    return SimulatedCall(dial, twiml, result, status)
+        duration_s = result.media_ms / 1000 + (call.fallback.seconds if call.fallback else 0)
+        try:
+            call.status_callback = await report_completed(client, base_url, dial, auth_token, duration_s)
+        except httpx.HTTPError as exc:
+            call.status_error = f"the status callback reached no server ({exc or type(exc).__name__})"
+    return call
 
 
 @contextlib.contextmanager

@@ -1,17 +1,60 @@
-"""Django settings, derived from `synclead.config.Settings` so there is one source of configuration."""
+"""Django settings, derived from `synclead.config.Settings` so there is one source of configuration.
+
+An https:// SYNCLEAD_PUBLIC_URL is the production profile: secure cookies, HSTS, the public host only, no debug
+pages, and a mail server or an explicit choice of none. `synclead check --deploy` is clean there.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import stat
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from synclead.config import get_settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from synclead.config import Settings, get_settings
 
 _cfg = get_settings()
+PRODUCTION = _cfg.production
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = _cfg.data_dir.resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Take away from group and others what `mode` does not grant, on what this process owns.
+
+    A folder someone else owns (a volume mounted by root and shared through its group) is theirs to set, and chmod
+    would fail there anyway.
+    """
+    info = path.stat()
+    if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & ~mode:
+        path.chmod(stat.S_IMODE(info.st_mode) & mode)
+
+
+def _private_directory(path: Path) -> Path:
+    # The database, the recordings and the keys live here: the service's own user only. An existing folder left
+    # open by an older version is closed too.
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
+    return path
+
+
+def _private_file(path: Path) -> Path:
+    # Created 0600 before anyone writes to it: sqlite3 would create it with the umask (0644, readable by every local
+    # user), and SQLite gives its -wal and -shm files the database file's own mode.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for companion in (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+        if companion.exists():
+            _tighten(companion, 0o600)
+    return path
+
+
+DATA_DIR = _private_directory(_cfg.data_dir.resolve())
 
 
 def _secret_key() -> str:
@@ -20,8 +63,7 @@ def _secret_key() -> str:
         return _cfg.secret_key
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        _private_file(path).write_text(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
@@ -29,7 +71,7 @@ def _database(url: str) -> dict:
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "synclead.sqlite3",
+            "NAME": _private_file(DATA_DIR / "synclead.sqlite3"),
             # WAL lets readers go on while one writes; with it, synchronous=NORMAL is safe against a process crash
             # (a power cut may lose the last transactions) and saves an fsync per commit on the call path.
             "OPTIONS": {
@@ -57,6 +99,47 @@ DEBUG = _cfg.debug
 ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = [_cfg.public_url] if _cfg.public_url else []
 
+if _cfg.trust_proxy:
+    # Only with SYNCLEAD_TRUST_PROXY: a client talking to the service directly could otherwise send the header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured(
+            "SYNCLEAD_DEBUG is refused when SYNCLEAD_PUBLIC_URL is https:// (production): debug pages show the "
+            "settings and the callers' data to whoever triggers an error."
+        )
+    # The public host, and loopback for the machine's own tools (`synclead call --url http://127.0.0.1:8000`).
+    # The probes (/healthz, /readyz, /metrics) are answered before Django and need no host here.
+    ALLOWED_HOSTS = [urlparse(_cfg.public_url).hostname or "", "localhost", "127.0.0.1", "[::1]"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Django can only redirect http:// to https:// when it can tell them apart, that is behind a proxy it trusts;
+    # otherwise it would redirect forever. Without SYNCLEAD_TRUST_PROXY that redirect is the proxy's job (Caddy and
+    # ingress-nginx do it), and HSTS keeps browsers on https:// after their first visit.
+    SECURE_SSL_REDIRECT = _cfg.trust_proxy
+    SILENCED_SYSTEM_CHECKS = [
+        # HSTS preloading commits the registrable domain and all its subdomains for months: the agency's decision
+        # for its own domain, not this service's.
+        "security.W021",
+        *([] if _cfg.trust_proxy else ["security.W008"]),
+    ]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Nothing but our own files: no inline script or style anywhere in the dashboard or the admin, so an injected
+# `<script>` in a caller's transcript would not run even if escaping ever failed. `data:` for the empty favicon.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -69,8 +152,12 @@ INSTALLED_APPS = [
     "synclead.web.leads",
     "synclead.web.dashboard",
     "synclead.web.service",
+    "synclead.web.audit",
     "synclead.knowledge",
     "synclead.notifications",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -81,7 +168,34 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a lockout noticed during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Failed logins (django-axes): 20 wrong passwords or codes lock out the account, wherever they come from, and the
+# address they come from, whatever account they try; for 30 minutes after the last of them (each attempt during a
+# lockout starts the 30 minutes again). `synclead axes_reset_username NAME` and `synclead axes_reset_ip ADDRESS`
+# unlock at once; the admin lists the attempts.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = 20
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_CALLABLE = "synclead.web.dashboard.account_views.locked_out"
+# Behind a trusted proxy every request comes from the proxy: the address that counts is the client's.
+AXES_CLIENT_IP_CALLABLE = "synclead.web.audit.addresses.client_ip"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Optional two-factor login with an authenticator app (TOTP, django-otp): enrolled at /account/two-factor/.
+OTP_TOTP_ISSUER = "SYNCLEAD"
+# An administrator who could read a user's TOTP key in the admin could log in as them, code included.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 ROOT_URLCONF = "synclead.web.urls"
 TEMPLATES = [
@@ -127,6 +241,21 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
+
+def _mail_backend(cfg: Settings) -> str:
+    if cfg.email_backend:
+        return cfg.email_backend
+    if cfg.email_host:
+        return "smtp"
+    if cfg.production:
+        raise ImproperlyConfigured(
+            "SYNCLEAD_PUBLIC_URL is https:// (production) but no mail server is set: set SYNCLEAD_EMAIL_HOST "
+            "(and SYNCLEAD_EMAIL_USER, SYNCLEAD_EMAIL_PASSWORD), or SYNCLEAD_EMAIL_BACKEND=console to print lead "
+            "emails to the log instead."
+        )
+    return "console"
+
+
 # Lead notifications by email (synclead.notifications). Without SYNCLEAD_EMAIL_HOST mail is printed, not sent.
 MAILERS = {
     "default": (
@@ -142,7 +271,7 @@ MAILERS = {
                 "timeout": 10,
             },
         }
-        if _cfg.email_host
+        if _mail_backend(_cfg) == "smtp"
         else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     )
 }

@@ -1,101 +1,53 @@
 """The media WebSocket at its edge: who may stream, and what bad frames do (nothing to anyone else).
 
-A real gateway (`create_app`) serves on a loopback port with the benchmark providers (fixed answers, real VAD), and
-a Twilio-shaped client talks to it.
+A real gateway (`create_app`, see conftest.py) serves on a loopback port with the benchmark providers (fixed answers,
+real VAD), and a Twilio-shaped client talks to it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 
-import httpx
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
 
 from synclead.audio import mulaw
-from synclead.bench.providers import bench_providers
-from synclead.config import get_settings
-from synclead.gateway import database
-from synclead.simulator.dialer import Dial, parse_twiml, stream_headers
-from synclead.simulator.servers import serving
 from synclead.simulator.stream import TwilioStream
-from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, sign
 from synclead.web.calls.models import Call
-from synclead.web.organizations.management.commands.org import add_organization
+from tests.gateway.calls import STUCK_S, agent_frames, agent_frames_until_closed, closed_with, dial, signed
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 SILENCE = base64.b64encode(mulaw.silence()).decode()
-ORG_NUMBER = "+33142685300"
-
-
-@pytest.fixture
-async def gateway():
-    from synclead.gateway.app import create_app
-
-    await sync_to_async(add_organization)("demo", "Agence Lumière", [ORG_NUMBER])
-    settings = get_settings()
-    async with serving(create_app(bench_providers(stt_delay_ms=10, tts_delay_ms=10), settings=settings)) as url:
-        yield url
-
-
-async def dial(url: str) -> tuple[Dial, TwilioStream, str]:
-    """Ring the server as Twilio does; return the call, a stream speaker for it, and the stream's public URL.
-
-    Twilio signs the public URL (https://synclead.test/...); this test reaches the same paths on loopback.
-    """
-    settings = get_settings()
-    call = Dial(settings.twilio_account_sid, "+33612345678", ORG_NUMBER)
-    form = call.form("ringing")
-    signature = sign(f"{settings.public_url}/twilio/voice", form, settings.twilio_auth_token)
-    async with httpx.AsyncClient() as client:
-        response = await client.post(f"{url}/twilio/voice", data=form, headers={SIGNATURE_HEADER: signature})
-    assert response.status_code == 200, response.text
-    twiml = parse_twiml(response.text)
-    return call, TwilioStream(call.account_sid, call.call_sid, twiml.parameters), twiml.url
-
-
-def signed(public_stream_url: str) -> dict[str, str]:
-    return stream_headers(public_stream_url, get_settings().twilio_auth_token)
-
-
-async def closed_with(ws) -> int:
-    with contextlib.suppress(websockets.ConnectionClosed):
-        async for _ in ws:
-            pass
-    return ws.close_code
 
 
 async def test_unsigned_upgrade_is_refused_before_accepting(gateway):
-    local = gateway.replace("http://", "ws://") + "/twilio/media"
     with pytest.raises(websockets.InvalidStatus) as refused:
-        async with websockets.connect(local):
+        async with websockets.connect(gateway.media_url):
             pass
     assert refused.value.response.status_code == 403
     with pytest.raises(websockets.InvalidStatus):
-        async with websockets.connect(local, additional_headers={"X-Twilio-Signature": "forged"}):
+        async with websockets.connect(gateway.media_url, additional_headers={"X-Twilio-Signature": "forged"}):
             pass
 
 
 async def test_media_before_start_is_refused(gateway):
     call, stream, public = await dial(gateway)
-    async with websockets.connect(
-        gateway.replace("http", "ws", 1) + "/twilio/media", additional_headers=signed(public)
-    ) as ws:
+    async with websockets.connect(gateway.media_url, additional_headers=signed(public)) as ws:
         await ws.send(stream.connected())
         await ws.send(stream.media(SILENCE))
         assert await closed_with(ws) == 1008
+    await gateway.settled()
     row = await sync_to_async(Call.objects.get)(call_sid=call.call_sid)
     assert row.stream_started_at is None and row.stream_token, "the call can still be streamed properly"
 
 
 async def test_bad_token_is_refused_and_a_token_works_once(gateway):
     call, stream, public = await dial(gateway)
-    media_url = gateway.replace("http", "ws", 1) + "/twilio/media"
+    media_url = gateway.media_url
     forged = TwilioStream(call.account_sid, call.call_sid, {**stream.custom_parameters, "token": "guess"})
     async with websockets.connect(media_url, additional_headers=signed(public)) as ws:
         await ws.send(forged.start())
@@ -103,7 +55,7 @@ async def test_bad_token_is_refused_and_a_token_works_once(gateway):
 
     async with websockets.connect(media_url, additional_headers=signed(public)) as first:
         await first.send(stream.start())
-        greeting = json.loads(await asyncio.wait_for(first.recv(), 5))
+        greeting = json.loads(await asyncio.wait_for(first.recv(), STUCK_S))
         assert greeting["event"] == "media"
         replay = TwilioStream(call.account_sid, call.call_sid, stream.custom_parameters)
         async with websockets.connect(media_url, additional_headers=signed(public)) as second:
@@ -114,15 +66,13 @@ async def test_bad_token_is_refused_and_a_token_works_once(gateway):
 
 async def test_malformed_first_frame_is_refused(gateway):
     _, _, public = await dial(gateway)
-    async with websockets.connect(
-        gateway.replace("http", "ws", 1) + "/twilio/media", additional_headers=signed(public)
-    ) as ws:
+    async with websockets.connect(gateway.media_url, additional_headers=signed(public)) as ws:
         await ws.send("{not json")
         assert await closed_with(ws) == 1003
 
 
 async def test_bad_frames_mid_call_are_skipped_and_other_calls_are_untouched(gateway):
-    media_url = gateway.replace("http", "ws", 1) + "/twilio/media"
+    media_url = gateway.media_url
     a, stream_a, public_a = await dial(gateway)
     _, stream_b, public_b = await dial(gateway)
     async with (
@@ -131,7 +81,9 @@ async def test_bad_frames_mid_call_are_skipped_and_other_calls_are_untouched(gat
     ):
         await ws_a.send(stream_a.start())
         await ws_b.send(stream_b.start())
-        received_b = 0
+        # Both greetings are playing before any audio goes in: each then goes on for as long as its caller's audio.
+        await agent_frames(ws_a, 1)
+        received_b = len(await agent_frames(ws_b, 1))
         garbage = [
             "{not json",
             json.dumps({"event": "media", "streamSid": stream_a.stream_sid, "media": {"payload": "%%%"}}),
@@ -145,22 +97,21 @@ async def test_bad_frames_mid_call_are_skipped_and_other_calls_are_untouched(gat
             await ws_a.send(stream_a.media(SILENCE))
             await ws_b.send(stream_b.media(SILENCE))
             await asyncio.sleep(0.005)
-            with contextlib.suppress(TimeoutError):
-                while True:
-                    await asyncio.wait_for(ws_b.recv(), 0.001)
-                    received_b += 1
-        assert received_b > 20, "call B kept receiving its agent's audio"
         await ws_a.send(stream_a.stop())
         await ws_b.send(stream_b.stop())
-    await asyncio.sleep(0.2)
-    await asyncio.to_thread(database.drain)
+        # Everything B's agent sent for B's audio comes before the gateway closes B's stream.
+        received_b += len(await agent_frames_until_closed(ws_b))
+        assert received_b > 20, "call B kept receiving its agent's audio"
+        # Read to A's close too: a client that stops reading never sees the close, and waits out its timeout.
+        await agent_frames_until_closed(ws_a)
+    await gateway.settled()
     row_a = await sync_to_async(Call.objects.get)(call_sid=a.call_sid)
     assert row_a.end_reason == "caller_hangup"
     assert await sync_to_async(row_a.utterances.filter(role="agent").exists)(), "the greeting was kept"
 
 
 async def test_a_frame_over_the_socket_limit_drops_only_that_stream(gateway):
-    media_url = gateway.replace("http", "ws", 1) + "/twilio/media"
+    media_url = gateway.media_url
     call, stream, public = await dial(gateway)
     _, other, other_public = await dial(gateway)
     async with (
@@ -169,31 +120,28 @@ async def test_a_frame_over_the_socket_limit_drops_only_that_stream(gateway):
     ):
         await ws.send(stream.start())
         await ws_other.send(other.start())
-        await asyncio.wait_for(ws.recv(), 5)  # the stream is up: the greeting plays
+        await agent_frames(ws, 1)  # the stream is up: the greeting plays
         await ws.send("x" * 200_000)
         assert await closed_with(ws) == 1009  # message too big
         await ws_other.send(other.media(SILENCE))
-        assert json.loads(await asyncio.wait_for(ws_other.recv(), 5))["event"] in ("media", "mark")
+        assert json.loads(await asyncio.wait_for(ws_other.recv(), STUCK_S))["event"] in ("media", "mark")
         await ws_other.send(other.stop())
-    await asyncio.sleep(0.2)
-    await asyncio.to_thread(database.drain)
+    await gateway.settled()
     row = await sync_to_async(Call.objects.get)(call_sid=call.call_sid)
     assert row.end_reason == "stream_dropped"
 
 
 async def test_too_many_bad_frames_end_the_call_with_what_was_said(gateway):
     call, stream, public = await dial(gateway)
-    async with websockets.connect(
-        gateway.replace("http", "ws", 1) + "/twilio/media", additional_headers=signed(public)
-    ) as ws:
+    async with websockets.connect(gateway.media_url, additional_headers=signed(public)) as ws:
         await ws.send(stream.start())
+        await agent_frames(ws, 1)  # the greeting is under way: there is something said to keep
         for _ in range(25):
             await ws.send(stream.media(SILENCE))
         for _ in range(30):
             await ws.send("garbage")
         assert await closed_with(ws) == 1003
-    await asyncio.sleep(0.2)
-    await asyncio.to_thread(database.drain)
+    await gateway.settled()
     row = await sync_to_async(Call.objects.get)(call_sid=call.call_sid)
     assert row.end_reason == "protocol_errors"
     assert await sync_to_async(row.utterances.exists)()

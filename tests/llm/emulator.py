@@ -4,7 +4,8 @@
 chunk (`choices[0].delta.content`, or `delta.tool_calls` pieces with index/id/function.name/arguments), a last chunk
 with `finish_reason`, then `data: [DONE]`. The vendors' own SDKs are pointed at it, so what is tested is what they
 send and parse. Each request takes the next scripted answer: a completion (text, tool calls, pauses, a stall, a
-connection dropped mid-stream, a clean end without `[DONE]`, an error event) or an HTTP error.
+connection dropped mid-stream, a clean end without `[DONE]`, an error event), an HTTP error, or a function that
+works out the completion from the request it answers.
 
 The server runs with uvicorn in a thread on a free loopback port, so its clock is independent of the test's loop.
 """
@@ -19,7 +20,7 @@ import string
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -62,6 +63,11 @@ class Failure:
     body: dict[str, Any] | None = None  # default: the dialect's usual error body for the status
 
 
+# A scripted answer worked out from the request it answers (the messages and tools as the SDK sent them): a model
+# that does what its context says, system prompt included.
+Responder = Callable[[dict[str, Any]], Completion]
+
+
 class DroppedConnection(Exception):
     """Raised inside the response body so that uvicorn cuts the connection mid-stream."""
 
@@ -70,7 +76,7 @@ class ChatEmulator:
     def __init__(self, dialect: Dialect = "openai", api_key: str = "test-key") -> None:
         self.dialect = dialect
         self.api_key = api_key
-        self.script: deque[Completion | Failure] = deque()
+        self.script: deque[Completion | Failure | Responder] = deque()
         self.requests: list[dict[str, Any]] = []
         self.attempts = 0  # every request, refused ones included
         self.finished = 0  # bodies sent to the end
@@ -105,7 +111,7 @@ class ChatEmulator:
         if self._served is not None:
             self._served.stop()
 
-    def reset(self, *items: Completion | Failure) -> None:
+    def reset(self, *items: Completion | Failure | Responder) -> None:
         self.script = deque(items)
         self.requests.clear()
         self.attempts = 0
@@ -122,6 +128,8 @@ class ChatEmulator:
         if not self.script:
             return self._error(500, "the emulator has no scripted answer left")
         item = self.script.popleft()
+        if callable(item):
+            item = item(body)
         if isinstance(item, Failure):
             return JSONResponse(item.body or self._error_body(item.status), status_code=item.status)
         if not body.get("stream"):

@@ -29,18 +29,13 @@ from synclead.bench.server import BENCH_NUMBER
 from synclead.simulator.dialer import Dial, ring, stream_headers
 from synclead.simulator.stream import FRAME_BYTES, FRAME_MS, SILENCE_FRAME, TwilioStream, b64
 from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, sign
+from tests.processes import Process, free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "cluster-auth-token"
 STALE_S = 4
 SILENCE = b64(SILENCE_FRAME)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def redis_url() -> str | None:
@@ -53,29 +48,6 @@ def redis_url() -> str | None:
     except OSError:
         return None
     return f"redis://127.0.0.1:6379/{secrets.randbelow(12) + 3}"
-
-
-@dataclass
-class Process:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-    port: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def signal(self, signum: int) -> None:
-        self.popen.send_signal(signum)
-
-    def tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.kill()
-            self.popen.wait(10)
 
 
 class Cluster:
@@ -193,31 +165,7 @@ backend gateways
 
     def stop(self) -> None:
         for process in [*self.gateways.values(), *self.others]:
-            process.stop()
-
-
-def wait_ready(process: Process, timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.popen.poll() is not None:
-            raise AssertionError(f"{process.name} exited with {process.popen.returncode}:\n{process.tail()}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{process.url}/readyz", timeout=1).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"{process.name} was not ready in {timeout_s:.0f} s:\n{process.tail()}")
-
-
-async def wait_for(predicate: Any, timeout_s: float, what: str, interval_s: float = 0.25) -> Any:
-    """Poll `predicate` (a blocking function, run in a thread) until it returns something truthy."""
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        last = await asyncio.to_thread(predicate)
-        if last:
-            return last
-        await asyncio.sleep(interval_s)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+            process.kill()
 
 
 @dataclass

@@ -20,10 +20,13 @@ import pytest
 
 from synclead.audio import mulaw
 from synclead.bench.audio import render_caller_speech
+from synclead.events import call_channel
+from synclead.events.redis_bus import RedisBus
 from synclead.simulator.caller import frames_of
 from synclead.simulator.servers import serving
 from synclead.simulator.twilio_rest import TwilioRestEmulator
 from tests.databases import own_database
+from tests.processes import wait_for
 from tests.scale.cluster import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -32,7 +35,6 @@ from tests.scale.cluster import (
     Cluster,
     post_signed,
     redis_url,
-    wait_for,
 )
 
 pytestmark = pytest.mark.skipif(not shutil.which("haproxy"), reason="needs haproxy (apt-get install haproxy)")
@@ -169,9 +171,20 @@ async def test_an_advisor_ends_a_call_carried_by_another_process(cluster: Cluste
         "result = True"
     )
     async with httpx.AsyncClient(timeout=10) as client:
+        bus = RedisBus(cluster.env["SYNCLEAD_REDIS_URL"])
+        live: list[dict] = []
+
+        async def watch(call_sid: str) -> None:
+            async with bus.subscribe(call_channel(call_sid)) as events:
+                async for event in events:
+                    live.append(event)
+
         callers = await place(cluster, client, speech, 2, first=31)
         [on_a] = [c for c in callers if c.gateway == "a"]
+        watcher = asyncio.create_task(watch(on_a.call_sid))
         await wait_for(lambda: cluster.calls()[on_a.call_sid]["status"] == "in-progress", 10, "the call in progress")
+        # Its transcript reaches a watcher in another process as it is spoken.
+        await wait_for(lambda: any(e["type"] == "utterance" and e["role"] == "caller" for e in live), 15, "live words")
 
         # The advisor's browser talks to gateway b; the call lives in gateway a.
         b = cluster.gateways["b"].url
@@ -190,6 +203,8 @@ async def test_an_advisor_ends_a_call_carried_by_another_process(cluster: Cluste
         assert cluster.rest.calls[on_a.call_sid].end_reason == "completed"  # type: ignore[attr-defined]
         for caller in callers:
             await caller.hang_up(client, cluster.balancer_url)
+        await wait_for(lambda: {"type": "ended", "reason": "ended_by_staff"} in live, 10, "the live end")
+        watcher.cancel()
     rows = await wait_for(
         lambda: (rows := cluster.calls()) and rows[on_a.call_sid]["end_reason"] and rows, 15, "the call's end"
     )

@@ -12,7 +12,13 @@ from pathlib import Path
 def offline_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The embedded default: no public URL, no Twilio account, no language model, unless `extra` says so."""
     env = {**os.environ, "SYNCLEAD_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "synclead.web.settings"}
-    for var in ("SYNCLEAD_PUBLIC_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SYNCLEAD_LLM"):
+    for var in (
+        "SYNCLEAD_PUBLIC_URL",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_ACCOUNT_SID",
+        "SYNCLEAD_LLM",
+        "SYNCLEAD_EMAIL_BACKEND",
+    ):
         env.pop(var, None)
     return env | extra
 

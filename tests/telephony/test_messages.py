@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import string
 from typing import Any
 
 import pytest
@@ -189,9 +190,44 @@ def test_payload_size_bound() -> None:
     message = parse(json.dumps(media_frame(at_limit)))
     assert isinstance(message, Media)
     assert len(message.payload) == MAX_PAYLOAD_BYTES
-    over = base64.b64encode(b"\x7f" * (MAX_PAYLOAD_BYTES + 3)).decode()
-    with pytest.raises(ProtocolError, match="byte limit"):
-        parse(json.dumps(media_frame(over)))
+    # One and two bytes over still fit the same number of base64 quanta as the limit: refused all the same.
+    for extra in (1, 2, 3):
+        over = base64.b64encode(b"\x7f" * (MAX_PAYLOAD_BYTES + extra)).decode()
+        with pytest.raises(ProtocolError, match="byte limit"):
+            parse(json.dumps(media_frame(over)))
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("streamSid",), "MZ\x00" + "0" * 32),  # a NUL would reach PostgreSQL, which refuses it with an error
+        (("streamSid",), "MZ\nINFO forged log line"),
+        (("streamSid",), "M" * 65),
+        (("streamSid",), ""),
+        (("start", "callSid"), "CA-1"),
+        (("start", "callSid"), "\u0421A" + "1" * 32),  # a Cyrillic letter
+        (("start", "accountSid"), "AC 0"),
+    ],
+)
+def test_sids_are_letters_and_digits(path: tuple[str, ...], value: str) -> None:
+    with pytest.raises(ProtocolError, match="not a Twilio SID"):
+        parse(mutate(start_frame(), path, value))
+
+
+@pytest.mark.parametrize("name", ["", "s1.\u00b2", "s1.\u0663", "s1." + "9" * 70, "s1.end\n", "m\x00"])
+def test_a_mark_name_we_could_not_have_sent_is_refused(name: str) -> None:
+    with pytest.raises(ProtocolError, match="not the name of a mark we sent"):
+        parse(mutate(VALID_FRAMES[4], ("mark", "name"), name))
+
+
+def test_once_started_only_this_streams_media_marks_digits_and_stop_are_accepted() -> None:
+    for frame in VALID_FRAMES[2:]:
+        assert parse(json.dumps(frame), stream_sid=SID) == parse(json.dumps(frame))
+        with pytest.raises(ProtocolError, match="another stream"):
+            parse(mutate(frame, ("streamSid",), "MZother"), stream_sid=SID)
+    for frame in VALID_FRAMES[:2]:
+        with pytest.raises(ProtocolError, match="already started"):
+            parse(json.dumps(frame), stream_sid=SID)
 
 
 def test_outbound_shapes() -> None:
@@ -206,7 +242,9 @@ def test_outbound_shapes() -> None:
 
 # --- properties ---------------------------------------------------------------------------------------------------
 
-sids = st.text(min_size=1, max_size=40)
+# What Twilio's SIDs are made of (two letters and 32 hex digits in practice); the parser takes up to 64.
+sids = st.text(string.ascii_letters + string.digits, min_size=1, max_size=64)
+mark_names = st.text(string.printable[:95], min_size=1, max_size=64)  # printable ASCII, no \t\n\r\x0b\x0c
 ints = st.integers(min_value=0, max_value=10**12)
 
 
@@ -225,8 +263,8 @@ messages = st.one_of(
     st.builds(
         Start,
         stream_sid=sids,
-        call_sid=st.text(),
-        account_sid=st.text(),
+        call_sid=sids,
+        account_sid=sids,
         tracks=st.lists(st.text(), max_size=3).map(tuple),
         custom_parameters=st.dictionaries(st.text(max_size=20), st.text(max_size=50), max_size=5),
         encoding=st.just("audio/x-mulaw"),
@@ -234,8 +272,8 @@ messages = st.one_of(
         channels=st.just(1),
     ),
     st.builds(Dtmf, stream_sid=sids, digit=st.sampled_from("0123456789*#")),
-    st.builds(Mark, stream_sid=sids, name=st.text()),
-    st.builds(Stop, stream_sid=sids, call_sid=st.text()),
+    st.builds(Mark, stream_sid=sids, name=mark_names),
+    st.builds(Stop, stream_sid=sids, call_sid=sids),
 )
 
 

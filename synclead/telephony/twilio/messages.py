@@ -21,6 +21,14 @@ MAX_FRAME_CHARS: Final = 32 * 1024
 _MAX_PAYLOAD_B64: Final = 4 * -(-MAX_PAYLOAD_BYTES // 3)
 # Chunk numbers and millisecond timestamps fit easily; a longer digit string is garbage, not a long call.
 _MAX_DIGITS: Final = 18
+# Twilio's SIDs are two letters and 32 hex digits. Anything but ASCII letters and digits cannot be one, and would
+# reach the database (PostgreSQL refuses a NUL in text with an error, not a miss) and the logs (a newline forges a
+# line); 64 is the Call row's column.
+_MAX_SID: Final = 64
+# Twilio echoes the names of marks we sent, and ours are short ASCII ("s3.12"); anything else is not an echo. The
+# engine reads the digits after the dot: a superscript "²" passes str.isdigit and then fails int().
+_MAX_MARK_NAME: Final = 64
+_PRINTABLE: Final = frozenset(map(chr, range(0x20, 0x7F)))
 _DTMF_DIGITS: Final = frozenset("0123456789*#ABCD")
 _MISSING: Final = object()
 
@@ -81,8 +89,12 @@ class Stop:
 Message = Connected | Start | Media | Dtmf | Mark | Stop
 
 
-def parse(frame: str | bytes) -> Message:
-    """Parse one text frame from Twilio; raises `ProtocolError` (and nothing else) when it is unacceptable."""
+def parse(frame: str | bytes, stream_sid: str | None = None) -> Message:
+    """Parse one text frame from Twilio; raises `ProtocolError` (and nothing else) when it is unacceptable.
+
+    Once a stream has started, pass its `stream_sid`: from then on only that stream's media, mark, dtmf and stop
+    belong on the socket (Twilio sends `connected` and `start` once, first), and anything else is refused too.
+    """
     if not isinstance(frame, str | bytes | bytearray):
         raise ProtocolError(f"frame must be text, got {type(frame).__name__}")
     if len(frame) > MAX_FRAME_CHARS:
@@ -102,7 +114,13 @@ def parse(frame: str | bytes) -> Message:
         if event is _MISSING:
             raise ProtocolError("frame has no 'event'")
         raise ProtocolError(f"unknown event {_short(event)}")
-    return parser(data)
+    message = parser(data)
+    if stream_sid is not None:
+        if isinstance(message, Connected | Start):
+            raise ProtocolError(f"{event} on a stream already started")
+        if message.stream_sid != stream_sid:
+            raise ProtocolError(f"{event} for another stream ({_short(message.stream_sid)})")
+    return message
 
 
 # --- inbound events -----------------------------------------------------------------------------------------
@@ -132,8 +150,8 @@ def _start(data: dict[str, Any]) -> Start:
         )
     return Start(
         stream_sid=stream_sid,
-        call_sid=_str(start, "callSid", "start"),
-        account_sid=_str(start, "accountSid", "start"),
+        call_sid=_sid(start, "callSid", "start"),
+        account_sid=_sid(start, "accountSid", "start"),
         tracks=tuple(tracks),
         custom_parameters=params,
         encoding=encoding,
@@ -143,9 +161,7 @@ def _start(data: dict[str, Any]) -> Start:
 
 
 def _media(data: dict[str, Any]) -> Media:
-    stream_sid = data.get("streamSid", _MISSING)
-    if type(stream_sid) is not str:
-        raise ProtocolError(f"media.streamSid: expected a string, got {_kind(stream_sid)}")
+    stream_sid = _sid(data, "streamSid", "media")
     media = _obj(data, "media", "media")
     payload = media.get("payload", _MISSING)
     if type(payload) is not str:
@@ -158,6 +174,9 @@ def _media(data: dict[str, Any]) -> Media:
         audio = binascii.a2b_base64(payload, strict_mode=True)
     except ValueError:  # binascii.Error, or non-ASCII text
         raise ProtocolError("media.payload is not valid base64") from None
+    # The bound above is on whole base64 quanta: it lets through up to two bytes more than the limit.
+    if len(audio) > MAX_PAYLOAD_BYTES:
+        raise ProtocolError(f"media.payload is over the {MAX_PAYLOAD_BYTES}-byte limit")
     return Media(
         stream_sid=stream_sid,
         track=_str(media, "track", "media"),
@@ -171,17 +190,20 @@ def _dtmf(data: dict[str, Any]) -> Dtmf:
     digit = _str(_obj(data, "dtmf", "dtmf"), "digit", "dtmf")
     if digit not in _DTMF_DIGITS:
         raise ProtocolError(f"dtmf.digit: {_short(digit)} is not a keypad digit")
-    return Dtmf(stream_sid=_str(data, "streamSid", "dtmf"), digit=digit)
+    return Dtmf(stream_sid=_sid(data, "streamSid", "dtmf"), digit=digit)
 
 
 def _mark(data: dict[str, Any]) -> Mark:
-    return Mark(stream_sid=_str(data, "streamSid", "mark"), name=_str(_obj(data, "mark", "mark"), "name", "mark"))
+    name = _str(_obj(data, "mark", "mark"), "name", "mark")
+    if not 0 < len(name) <= _MAX_MARK_NAME or not _PRINTABLE.issuperset(name):
+        raise ProtocolError(f"mark.name: {_short(name)} is not the name of a mark we sent")
+    return Mark(stream_sid=_sid(data, "streamSid", "mark"), name=name)
 
 
 def _stop(data: dict[str, Any]) -> Stop:
     return Stop(
-        stream_sid=_str(data, "streamSid", "stop"),
-        call_sid=_str(_obj(data, "stop", "stop"), "callSid", "stop"),
+        stream_sid=_sid(data, "streamSid", "stop"),
+        call_sid=_sid(_obj(data, "stop", "stop"), "callSid", "stop"),
     )
 
 
@@ -202,6 +224,13 @@ def _str(obj: dict[str, Any], key: str, where: str) -> str:
     value = obj.get(key, _MISSING)
     if type(value) is not str:
         raise ProtocolError(f"{where}.{key}: expected a string, got {_kind(value)}")
+    return value
+
+
+def _sid(obj: dict[str, Any], key: str, where: str) -> str:
+    value = _str(obj, key, where)
+    if not 0 < len(value) <= _MAX_SID or not (value.isascii() and value.isalnum()):
+        raise ProtocolError(f"{where}.{key}: {_short(value)} is not a Twilio SID")
     return value
 
 
@@ -229,9 +258,9 @@ def _stream_sid(data: dict[str, Any], start: dict[str, Any]) -> str:
     outer, inner = data.get("streamSid", _MISSING), start.get("streamSid", _MISSING)
     if outer is _MISSING and inner is _MISSING:
         raise ProtocolError("start.streamSid: missing")
-    for value in (outer, inner):
-        if value is not _MISSING and type(value) is not str:
-            raise ProtocolError(f"start.streamSid: expected a string, got {_kind(value)}")
+    for place, value in ((data, outer), (start, inner)):
+        if value is not _MISSING:
+            _sid(place, "streamSid", "start")
     if outer is not _MISSING and inner is not _MISSING and outer != inner:
         raise ProtocolError("start.streamSid does not match the message's streamSid")
     return outer if outer is not _MISSING else inner

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, Final
 
@@ -30,7 +31,7 @@ from synclead.telephony.twilio import recordings, twiml
 from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, public_url_for, verify
 from synclead.web.calls.models import Call, CallStatus, Role
 from synclead.web.leads.models import Lead, Source
-from synclead.web.organizations.models import PhoneNumber
+from synclead.web.organizations.models import Organization, PhoneNumber
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,14 @@ FALLBACK_MESSAGES: Final = {
     "fr": "Désolé, nous ne pouvons pas prendre votre appel pour le moment. "
     "Laissez un message après le bip, nous vous rappellerons.",
 }
+# When the organization's lines are all taken: the caller still leaves a message, and the message becomes a lead.
+BUSY_MESSAGES: Final = {
+    "en": "All our lines are busy; please leave a message after the beep and we'll call you back.",
+    "fr": "Toutes nos lignes sont occupées ; laissez un message après le bip, nous vous rappellerons.",
+}
+# A call answered with a stream holds a line until its stream opens: Twilio opens it within a second or two, so one
+# that has not after this long never will (the caller hung up while connecting) and stops counting.
+CONNECTING_HOLD: Final = timedelta(seconds=30)
 _FINAL: Final = frozenset(
     {CallStatus.COMPLETED, CallStatus.BUSY, CallStatus.FAILED, CallStatus.NO_ANSWER, CallStatus.CANCELED}
 )
@@ -101,8 +110,11 @@ def voice(request: HttpRequest) -> HttpResponse:
 
     status = request.POST.get("CallStatus", "")
     # One short transaction: the row and its stream token are written together, and nothing slow happens while
-    # the database's writer lock is held (on SQLite every other writer of the process waits for it).
+    # the database's writer lock is held (on SQLite every other writer of the process waits for it). The lines in
+    # use are counted inside it: on SQLite the transaction holds the writer lock from its start, so two calls ringing
+    # at once are counted one after the other; on PostgreSQL they may both slip under the limit, which is soft.
     with transaction.atomic():
+        busy = _lines_busy(organization, call_sid)
         call, created = Call.objects.get_or_create(
             call_sid=call_sid,
             defaults={
@@ -111,7 +123,8 @@ def voice(request: HttpRequest) -> HttpResponse:
                 "to_number": number.number,
                 "language": organization.language,
                 "status": status if status in _RANK else CallStatus.RINGING,
-                "stream_token": secrets.token_urlsafe(32),
+                # A call refused for lack of lines has no token: it never holds a line while it leaves its message.
+                "stream_token": "" if busy else secrets.token_urlsafe(32),
             },
         )
     if call.organization_id != organization.pk:
@@ -129,6 +142,17 @@ def voice(request: HttpRequest) -> HttpResponse:
         # which becomes a lead like any other.
         logger.info("Call %s for %s sent to voicemail: this gateway is draining", call_sid, organization.slug)
         return _twiml(twiml.voicemail(message, call.language, recording_url, voicemail_done_url=done_url))
+    if busy and not call.stream_token and call.stream_started_at is None:
+        # Every line is taken. A replay of a call already given a stream keeps it (it holds its line); one refused
+        # before is refused again, or connected if a line has come free since.
+        logger.info(
+            "Call %s for %s sent to voicemail: all %d lines busy",
+            call_sid,
+            organization.slug,
+            organization.max_concurrent_calls,
+        )
+        busy_message = BUSY_MESSAGES.get(call.language, BUSY_MESSAGES["en"])
+        return _twiml(twiml.voicemail(busy_message, call.language, recording_url, voicemail_done_url=done_url))
     token = call.stream_token if created else _stream_token(call)
     if token is None:
         # The stream already ran: never issue a second token. The caller can still leave a message.
@@ -152,6 +176,36 @@ def voice(request: HttpRequest) -> HttpResponse:
             settings.websocket_url, params, call.language, message, recording_url, voicemail_done_url=done_url
         )
     )
+
+
+def _lines_busy(organization: Organization, call_sid: str) -> bool:
+    """Whether the organization already carries `max_concurrent_calls` calls (0: no limit), this one aside.
+
+    A line is held by a call in progress (its stream started, not ended, its gateway's heartbeat fresh: a call whose
+    process died is not waited for, the sweep closes it) or by one answered with a stream in the last
+    CONNECTING_HOLD that has not opened it yet. One COUNT: the started_at bound keeps it on the calls' (organization,
+    -started_at) index, to the last few minutes of the organization's calls.
+    """
+    limit = organization.max_concurrent_calls
+    if not limit:
+        return False
+    settings = get_settings()
+    now = timezone.now()
+    alive_since = now - timedelta(seconds=settings.call_stale_s)
+    in_progress = Q(stream_started_at__isnull=False, end_reason="") & (
+        Q(alive_at__gte=alive_since) | Q(alive_at__isnull=True, stream_started_at__gte=alive_since)
+    )
+    connecting = Q(stream_started_at__isnull=True, started_at__gte=now - CONNECTING_HOLD) & ~Q(stream_token="")
+    # A call ends at SYNCLEAD_MAX_CALL_S of media, which runs at the pace of the wall clock; twice that leaves room
+    # for a stream that stalled on the way.
+    oldest = now - 2 * timedelta(seconds=settings.max_call_s) - CONNECTING_HOLD
+    lines = (
+        Call.objects.filter(organization=organization, started_at__gte=oldest, ended_at__isnull=True)
+        .filter(in_progress | connecting)
+        .exclude(call_sid=call_sid)
+        .count()
+    )
+    return lines >= limit
 
 
 def _stream_token(call: Call) -> str | None:

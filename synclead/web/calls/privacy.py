@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from synclead.config import get_settings
 from synclead.telephony.twilio.recordings import voicemail_name
+from synclead.web.audit.events import masked_phone, record
+from synclead.web.audit.models import Action
 from synclead.web.calls.models import Call, Utterance
 from synclead.web.leads.models import Contact, Lead
 from synclead.web.organizations.models import Organization
@@ -110,11 +112,14 @@ def normalise_phone(phone: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def erase_caller(phone_e164: str, organization: Organization | None = None, *, dry_run: bool = False) -> EraseReport:
+def erase_caller(
+    phone_e164: str, organization: Organization | None = None, *, dry_run: bool = False, actor: str = "system"
+) -> EraseReport:
     """Remove every call from that number, every lead and contact naming it, and their recordings.
 
     A call whose lead gives this number to call back is the caller's too, whatever line they rang from: its
-    transcript and recording hold their name and number.
+    transcript and recording hold their name and number. The erasure itself is written to the audit log of each
+    organization it touched, by `actor` ("cli:<os user>" from `synclead erase`).
     """
     phone = normalise_phone(phone_e164)
     scope = Q(organization=organization) if organization is not None else Q()
@@ -135,6 +140,9 @@ def erase_caller(phone_e164: str, organization: Organization | None = None, *, d
         report.files = [p for c in call_list for p in _recording_paths(c, c.organization.slug) if p.is_file()]
         return report
     with transaction.atomic():
+        # Before the rows go, while they still say which organizations held the caller; in the same transaction,
+        # so the log never claims an erasure that was rolled back, nor misses one that happened.
+        _record_erasure(actor, phone, organization, call_list, leads, contacts)
         for qs in deliveries:
             qs.delete()
         leads.delete()
@@ -144,6 +152,27 @@ def erase_caller(phone_e164: str, organization: Organization | None = None, *, d
     for call in call_list:
         report.files += _delete_files(call, call.organization.slug)
     return report
+
+
+def _record_erasure(
+    actor: str,
+    phone: str,
+    organization: Organization | None,
+    calls: list[Call],
+    leads: models.QuerySet[Lead],
+    contacts: models.QuerySet[Contact],
+) -> None:
+    held = {c.organization_id for c in calls}
+    held |= set(leads.values_list("organization_id", flat=True))
+    held |= set(contacts.values_list("organization_id", flat=True))
+    if organization is not None:
+        held.add(organization.pk)
+    for org in Organization.objects.filter(pk__in=held):
+        count = sum(1 for c in calls if c.organization_id == org.pk)
+        record(actor, Action.ERASED, org, masked_phone(phone), detail=f"{count} call{'s' * (count != 1)}")
+    if not held:
+        # Asked everywhere and found nowhere: still an answer given to the person, on record.
+        record(actor, Action.ERASED, None, masked_phone(phone), detail="nothing held")
 
 
 def _utterances_of() -> models.QuerySet[Utterance]:

@@ -38,7 +38,8 @@ def lead_inbox(request: HttpRequest) -> HttpResponse:
     organizations = list(Organization.objects.for_user(request.user))
     selected = _selected_organization(request.GET.get("org", ""), organizations)
     filters = LeadFilterForm(request.GET).filters()
-    leads = Lead.objects.for_user(request.user).select_related("organization", "assignee", "call")
+    # `inbox`: a repeat caller's calls grouped onto their open lead are one row, not one row a call.
+    leads = Lead.objects.for_user(request.user).inbox().select_related("organization", "assignee", "call", "contact")
     if selected is not None:
         leads = leads.filter(organization=selected)
     leads = _filtered(leads, filters, request)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import call_control, knowledge_views, lead_views, views
+from . import account_views, audit_views, call_control, knowledge_views, lead_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -25,10 +25,9 @@ urlpatterns = [
         knowledge_views.knowledge_delete,
         name="knowledge_delete",
     ),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="dashboard/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("login/", account_views.PasswordLoginView.as_view(), name="login"),
+    path("login/code/", account_views.login_code, name="login_code"),
+    path("account/two-factor/", account_views.two_factor, name="two_factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

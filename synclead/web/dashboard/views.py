@@ -14,6 +14,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from synclead.config import get_settings
+from synclead.web.audit.events import record_request
+from synclead.web.audit.models import Action
 from synclead.web.calls.models import Call
 from synclead.web.organizations.models import Organization
 
@@ -62,11 +64,24 @@ def call_detail(request: HttpRequest, call_sid: str) -> HttpResponse:
 
 @login_required
 def call_recording(request: HttpRequest, call_sid: str) -> FileResponse:
-    """The call's recording, served only to its organization's staff (Twilio's own URL needs the account's keys)."""
-    call = get_object_or_404(Call.objects.for_user(request.user).only("recording_file"), call_sid=call_sid)
+    """The call's recording, served only to its organization's staff (Twilio's own URL needs the account's keys).
+
+    Played in the page, or saved as a file with `?download=1`; either way the audit log says who, when, from where.
+    """
+    call = get_object_or_404(Call.objects.for_user(request.user).select_related("organization"), call_sid=call_sid)
     root = get_settings().recordings_dir.resolve()
     path = Path(call.recording_file).resolve() if call.recording_file else None
     # The path comes from our own row, but a file outside the recordings folder is never served.
     if path is None or not path.is_relative_to(root) or not path.is_file():
         raise Http404("no recording for this call")
-    return FileResponse(path.open("rb"), content_type="audio/wav", filename=f"{call_sid}.wav")
+    download = request.GET.get("download") == "1"
+    if download or _starts_playback(request):
+        action = Action.DOWNLOADED if download else Action.LISTENED
+        record_request(request, action, call.organization, target=call_sid)
+    return FileResponse(path.open("rb"), content_type="audio/wav", as_attachment=download, filename=f"{call_sid}.wav")
+
+
+def _starts_playback(request: HttpRequest) -> bool:
+    # A player asks again for later parts of the file when the listener seeks: one listening, one event.
+    requested = request.headers.get("Range", "")
+    return not requested or requested.replace(" ", "").startswith("bytes=0-")

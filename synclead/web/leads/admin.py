@@ -17,4 +17,5 @@ class LeadAdmin(SuperuserOnlyAdmin):
     search_fields = ["name", "phone", "email", "call__call_sid"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["call"]
-    readonly_fields = ["created_at"]
+    # Set by the post-call job only; as an editable field it would also list every lead in one select.
+    readonly_fields = ["created_at", "grouped_into"]

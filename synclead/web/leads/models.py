@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Q
 
 from synclead.web.calls.models import Call
 from synclead.web.organizations.models import Organization
@@ -37,6 +38,11 @@ class Contact(models.Model):
     email = models.EmailField(blank=True)
     first_seen = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(auto_now=True)
+    # Set by the post-call job when this number called the organization again and again in a short time
+    # (`synclead.postcall.repeats`). It stays: whoever calls the number back should know what it did.
+    repeat_caller = models.BooleanField(
+        default=False, help_text="This number called many times within minutes (flood, or a caller in distress)."
+    )
 
     class Meta:
         ordering = ["-last_seen"]
@@ -49,6 +55,14 @@ class Contact(models.Model):
 class LeadQuerySet(models.QuerySet["Lead"]):
     def for_user(self, user) -> LeadQuerySet:
         return self.filter(organization__in=Organization.objects.for_user(user))
+
+    def ungrouped(self) -> LeadQuerySet:
+        """Leads of their own: not the rows of calls grouped onto a repeat caller's open lead."""
+        return self.filter(grouped_into__isnull=True)
+
+    def inbox(self) -> LeadQuerySet:
+        """The leads an agency follows up, each with `grouped_calls`: how many later calls were grouped onto it."""
+        return self.ungrouped().annotate(grouped_calls=Count("grouped_leads"))
 
 
 class Lead(models.Model):
@@ -73,6 +87,18 @@ class Lead(models.Model):
     )
     notes = models.TextField(blank=True)
     due_at = models.DateTimeField(null=True, blank=True, help_text="When the caller should be called back.")
+    # A call from a caller whose earlier lead is still new is attached to that lead (`synclead.postcall.repeats`).
+    # Every call keeps its own row here, the record of what was said in it, which the call's page and report read;
+    # a row with `grouped_into` set is not a lead of its own: not in the inbox, not counted, not notified.
+    grouped_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        # The open lead deleted (erased, purged), its calls' rows become leads again rather than vanish with it.
+        on_delete=models.SET_NULL,
+        related_name="grouped_leads",
+        help_text="The same caller's open lead this call was attached to.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,3 +109,7 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.phone or 'Unknown caller'} ({self.intent or 'no intent'})"
+
+    def calls(self) -> models.QuerySet[Call]:
+        """Every call on this lead, oldest first: the one that opened it and those attached to it since."""
+        return Call.objects.filter(Q(lead=self) | Q(lead__grouped_into=self)).order_by("started_at", "id")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
+from typing import Final
+from urllib.parse import urlsplit
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+
+from synclead.agent.hours import hours_problem
 
 
 def validate_timezone(value: str) -> None:
@@ -18,6 +24,42 @@ def validate_timezone(value: str) -> None:
 
 
 E164 = RegexValidator(r"^\+[1-9]\d{6,14}$", "Enter a number in E.164 form, such as +33142685300.")
+
+# Plain http:// is for a CRM running beside SYNCLEAD; anywhere else the lead's personal data would cross in clear.
+_LOCAL_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
+# Intent names are stored on leads (64 characters) and offered as filters: plain identifiers.
+_INTENT_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def validate_phone_number(value: str) -> None:
+    """A number that exists: the E.164 pattern checks the form only, and a transfer or a text to a number that
+    cannot exist fails during a call or silently after it."""
+    try:
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(value, None))
+    except phonenumbers.NumberParseException:
+        valid = False
+    if not valid:
+        raise ValidationError(f"{value!r} is not a valid phone number; give it in E.164 form, such as +33612345678.")
+
+
+def validate_webhook_url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS):
+        return
+    raise ValidationError("Use an https:// URL (plain http:// only for localhost or 127.0.0.1).")
+
+
+def validate_business_hours(value: object) -> None:
+    problem = hours_problem(value)
+    if problem:
+        raise ValidationError(f"{problem[0].upper()}{problem[1:]}.")
+
+
+def validate_intents(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(name, str) and _INTENT_NAME.fullmatch(name) for name in value):
+        raise ValidationError("Intents are names in lower case (letters, digits, _), such as rent, buy, tenant_issue.")
+    if len(set(value)) != len(value):
+        raise ValidationError("An intent is listed twice.")
 
 
 class Language(models.TextChoices):
@@ -59,28 +101,53 @@ class Organization(models.Model):
         help_text="Speech recognition. Empty: the deployment's SYNCLEAD_STT.",
     )
     llm_model = models.CharField(max_length=100, blank=True, help_text="Empty: the provider's default model.")
-    temperature = models.FloatField(default=0.3)
-    max_input_tokens = models.PositiveIntegerField(default=6000)
-    max_output_tokens = models.PositiveIntegerField(default=250)
+    # OpenAI-compatible servers accept 0 to 2; beyond, every request fails and calls fall back to the offline agent.
+    temperature = models.FloatField(default=0.3, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)])
+    max_input_tokens = models.PositiveIntegerField(default=6000, validators=[MinValueValidator(1)])
+    max_output_tokens = models.PositiveIntegerField(default=250, validators=[MinValueValidator(1)])
     instructions = models.TextField(blank=True, help_text="Extra instructions for the agent.")
     staff_number = models.CharField(
-        max_length=16, blank=True, validators=[E164], help_text="Where a caller is transferred to a person (E.164)."
+        max_length=16,
+        blank=True,
+        validators=[E164, validate_phone_number],
+        help_text="Where a caller is transferred to a person (E.164).",
     )
     business_hours = models.JSONField(
         default=dict,
         blank=True,
+        validators=[validate_business_hours],
         help_text='Opening hours for transfers, e.g. {"mon": [["09:00", "19:00"]], "sat": [["10:00", "17:00"]]}.',
     )
+    # The phone line: how many callers the agent answers at once. Beyond it a caller hears that the lines are busy and
+    # can leave a message (which becomes a lead), so one agency's flood of calls cannot take every line of the service.
+    max_concurrent_calls = models.PositiveIntegerField(
+        default=20, help_text="Calls answered at once; beyond, callers are asked to leave a message. 0: no limit."
+    )
     # After the call: who is told, and how long what was said is kept.
-    intents = models.JSONField(default=list, blank=True, help_text="Intent vocabulary; empty: the real-estate default.")
+    intents = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_intents],
+        help_text="Intent vocabulary; empty: the real-estate default.",
+    )
     notify_email = models.BooleanField(default=True, help_text="Email the members when a lead is created.")
-    webhook_url = models.URLField(blank=True, help_text="The CRM endpoint that receives each new lead (JSON).")
+    webhook_url = models.URLField(
+        blank=True,
+        validators=[validate_webhook_url],
+        help_text="The CRM endpoint that receives each new lead (JSON).",
+    )
     webhook_secret = models.CharField(max_length=128, blank=True, help_text="HMAC-SHA256 key for the webhook.")
     notify_sms = models.CharField(
-        max_length=16, blank=True, validators=[E164], help_text="An advisor's mobile to text for each new lead."
+        max_length=16,
+        blank=True,
+        validators=[E164, validate_phone_number],
+        help_text="An advisor's mobile to text for each new lead.",
     )
+    # At least a day: with 0 the daily purge would delete today's calls before anyone has read them.
     retention_days = models.PositiveIntegerField(
-        default=365, help_text="Recordings and transcripts older than this are deleted."
+        default=365,
+        validators=[MinValueValidator(1)],
+        help_text="Recordings and transcripts older than this are deleted.",
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organizations")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -18,7 +18,7 @@ def new_lead_count(user: AbstractBaseUser | AnonymousUser) -> int:
     """New leads across the user's organizations: one COUNT query per page, whatever the number of agencies."""
     if not user.is_authenticated:
         return 0
-    return Lead.objects.for_user(user).filter(follow_up=FollowUp.NEW).count()
+    return Lead.objects.for_user(user).ungrouped().filter(follow_up=FollowUp.NEW).count()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from synclead.web.audit.events import cli_actor
 from synclead.web.calls.privacy import InvalidPhone, erase_caller
 from synclead.web.organizations.models import Organization
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             if organization is None:
                 raise CommandError(f"no organization {options['org']!r}")
         try:
-            report = erase_caller(options["phone"], organization, dry_run=not options["yes"])
+            report = erase_caller(options["phone"], organization, dry_run=not options["yes"], actor=cli_actor())
         except InvalidPhone as exc:
             raise CommandError(str(exc)) from exc
         for line in report.lines():

@@ -1,7 +1,8 @@
 """`synclead call`: phone an organization as a scripted caller, exactly as Twilio would, and save the server's
 report of the call.
 
-Exit status: 0 the call ran and was reported, 2 bad input, 1 the call failed.
+Exit status: 0 the call ran and was reported, 1 the call failed, 2 bad input, 3 the server dropped the media stream
+in the middle of the call (Twilio then runs the fallback after </Connect>, the voicemail, and so does this command).
 """
 
 from __future__ import annotations
@@ -30,12 +31,20 @@ from synclead.simulator.simulate import (
     simulate_call,
 )
 
-BAD_INPUT = 2
 FAILED = 1
+BAD_INPUT = 2
+DROPPED = 3
+# What a close code tells whoever reads the one line a dropped call prints.
+CLOSE_CODES = {1006: "no close frame: the server is gone", 1011: "server error", 1012: "server restarting"}
 
 
 class Command(BaseCommand):
-    help = "Place a simulated call to an organization through the real Twilio protocol; write the server's report."
+    help = (
+        "Place a simulated call to an organization through the real Twilio protocol; write the server's report. "
+        "Exit status: 0 the call ran and was reported; 1 the call failed; 2 bad input; 3 the server dropped the "
+        "media stream mid-call (the server died or restarted): the fallback after </Connect> was run as Twilio runs "
+        "it (apology, voicemail, its callbacks to whichever server answers), and one line says what became of it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="Slug of the organization to call.")
@@ -73,7 +82,11 @@ class Command(BaseCommand):
             )
         except (DialError, ReportError) as exc:
             raise CommandError(f"call failed: {exc}", returncode=FAILED) from None
-        options["report"].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if report is not None:
+            options["report"].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if call.dropped:
+            raise CommandError(_dropped(call, report, options["report"]), returncode=DROPPED)
+        assert report is not None  # only a dropped call goes without one
         self._print(call, report, options["report"])
         problems = _problems(call)
         if problems:
@@ -107,12 +120,20 @@ class Command(BaseCommand):
         script: CallScript,
         pacing: Pacing,
         report_timeout_s: float,
-    ) -> tuple[SimulatedCall, dict[str, Any]]:
+    ) -> tuple[SimulatedCall, dict[str, Any] | None]:
+        """The call and the server's report of it; no report for a dropped call that no server took over."""
         turns = await render_turns(script)
         if url:
             call = await simulate_call(url, dial, auth_token, turns, pacing)
+            if call.dropped and not (call.fallback and call.fallback.delivered):
+                return call, None
             async with httpx.AsyncClient(timeout=15) as client:
-                return call, await fetch_report(client, url, dial.call_sid, org, auth_token, report_timeout_s)
+                try:
+                    return call, await fetch_report(client, url, dial.call_sid, org, auth_token, report_timeout_s)
+                except ReportError:
+                    if call.dropped:
+                        return call, None  # the line about the dropped stream matters more than a late report
+                    raise
         async with local_gateway(dial.account_sid, auth_token) as gateway:
             call = await simulate_call(gateway.url, dial, auth_token, turns, pacing, gateway.rest)
             report = await wait_for_report(dial.call_sid, report_timeout_s)
@@ -153,9 +174,23 @@ def _problems(call: SimulatedCall) -> list[str]:
         problems.append("the agent never spoke")
     if call.caller.errors:
         problems.append(f"{len(call.caller.errors)} malformed message(s), first: {call.caller.errors[0]}")
-    if call.status_callback >= 400:
+    if call.status_error:
+        problems.append(call.status_error)
+    elif call.status_callback is not None and call.status_callback >= 400:
         problems.append(f"the status callback was answered {call.status_callback}")
     return problems
+
+
+def _dropped(call: SimulatedCall, report: dict[str, Any] | None, path: Path) -> str:
+    """The one line a dropped call ends with: the close, what Twilio did instead, whether anyone heard of it."""
+    code = call.caller.close_code
+    why = CLOSE_CODES.get(code or 0) or call.caller.close_reason
+    line = f"the server closed the media stream (code {code}{', ' + why if why else ''})"
+    line += f" after {call.caller.media_ms / 1000:.1f} s — Twilio played the fallback: "
+    line += call.fallback.describe() if call.fallback else "nothing"
+    if call.status_error:
+        line += f"; {call.status_error}"
+    return line + (f"; report written to {path}" if report is not None else "; no report")
 
 
 def _migrate_if_needed() -> None:
