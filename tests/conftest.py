@@ -14,11 +14,12 @@ import pytest
 # By path, not by `xdist_group` marks: with pytest 9.2 and pytest-xdist 3.8 those marks are silently ignored
 # (pytest-xdist#1386), so the groups are given to the scheduler directly.
 GROUPS: dict[str, tuple[str, ...]] = {
-    # Deployments of several processes (gateways behind HAProxy, workers, benchmark servers) that each take most of
-    # a 2-core machine, some with load thresholds; and the cluster tests draw their Redis database at random from a
-    # dozen, so two clusters at once could share one.
+    # Deployments of several processes (gateways behind HAProxy, workers, benchmark servers, processes killed on
+    # purpose) that each take most of a 2-core machine, some with load thresholds or deadlines; and the cluster tests
+    # draw their Redis database at random from a dozen, so two clusters at once could share one.
     "processes": (
         "tests/scale/",
+        "tests/faults/",
         "tests/bench/test_bench_smoke.py",
         "tests/notifications/test_call_notifies.py",
         "tests/notifications/test_outbox.py",

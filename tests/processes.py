@@ -42,6 +42,9 @@ class Process:
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.text().splitlines()[-lines:])
 
+    def signal(self, signum: int) -> None:
+        self.popen.send_signal(signum)
+
     def kill(self) -> None:
         """SIGKILL: the process gets no chance to write anything more."""
         if self.popen.poll() is None:

@@ -62,7 +62,7 @@ def create_app(providers: Providers | None = None, settings: Settings | None = N
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # First, so that a SIGTERM during the model load is a drain like any other.
-        drain.install(lambda: len(handler.active), settings.drain_timeout_s)
+        drain.install(handler.calls_in_progress, settings.drain_timeout_s)
         if handler.providers is None:
             log.info("loading the offline speech models")
             handler.providers = await asyncio.to_thread(offline_providers, settings)

@@ -144,6 +144,7 @@ class MediaStreamHandler:
         self.active: dict[str, CallSession] = {}
         self.recordings: dict[str, CallAudioWriter] = {}
         self._commands: set[asyncio.Task[None]] = set()
+        self.connecting = 0
 
     def session_config(self) -> SessionConfig:
         s = self.settings
@@ -159,7 +160,12 @@ class MediaStreamHandler:
             await ws.close(code=POLICY_VIOLATION)
             return
         await ws.accept()
-        session = await self._wait_for_start(ws)
+        # A stream between its upgrade and its `start` is a call on its way in: a draining process waits for it.
+        self.connecting += 1
+        try:
+            session = await self._wait_for_start(ws)
+        finally:
+            self.connecting -= 1
         if session is None:
             return
         reason = "stream_dropped"
@@ -206,6 +212,10 @@ class MediaStreamHandler:
             metrics.CALLS_ENDED.labels(session.end_reason or reason).inc()
             await close_socket(ws)
             await self._finish_recording(session.info.call_sid)
+
+    def calls_in_progress(self) -> int:
+        """Calls this process carries, counting those whose stream is still starting."""
+        return len(self.active) + self.connecting
 
     async def obey_commands(self) -> None:
         """Act on commands for the calls this process carries (an advisor's hang-up or take-over), until cancelled.

@@ -75,7 +75,7 @@ class Gateway:
 async def dial(gateway: Gateway) -> tuple[Dial, TwilioStream, str]:
     """Ring the server as Twilio does; return the call, a stream speaker for it, and the stream's public URL.
 
-    Twilio signs the public URL (https://synclead.test/...); this test reaches the same paths on loopback.
+    Twilio signs the public URL (https://synclead.test/...); the tests reach the same paths on loopback.
     """
     settings = get_settings()
     call = Dial(settings.twilio_account_sid, "+33612345678", ORG_NUMBER)
