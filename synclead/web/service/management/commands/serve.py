@@ -69,15 +69,6 @@ def open_tunnel(settings: Settings, host: str, port: int) -> str:
     return url
 
 
-def default_workers(settings: Settings) -> int:
-    """One gateway process per core on PostgreSQL; one on SQLite, which takes a single writer at a time.
-
-    Measured (docs/PERFORMANCE.md): two processes on one SQLite file made a burst of ringing calls wait seconds for
-    the write lock, where one process answered within tens of milliseconds.
-    """
-    return server.cpu_cores() if settings.database_url else 1
-
-
 def _workers(value: str) -> int:
     try:
         workers = int(value)
@@ -124,15 +115,7 @@ class Command(BaseCommand):
             os.environ["SYNCLEAD_PUBLIC_URL"] = public_url
             self.stdout.write(f"Tunnel open: {public_url} -> http://{host}:{port}")
             self._point_numbers(reload_settings(), public_url)
-        settings = reload_settings()
-        workers = options["workers"] or settings.workers or default_workers(settings)
-        if workers > 1 and not settings.database_url:
-            self.stderr.write(
-                self.style.WARNING(
-                    f"{workers} gateway processes on SQLite: they queue for its single writer lock, and calls ringing "
-                    "at once wait seconds for it. Use PostgreSQL (SYNCLEAD_DATABASE_URL) with several processes."
-                )
-            )
+        workers = options["workers"] or reload_settings().workers or server.cpu_cores()
         if workers > 1:
             self.stdout.write(f"Serving on http://{host}:{port} with {workers} gateway processes")
         run_gateway(host, port, public_url, workers)
