@@ -54,6 +54,7 @@ class BenchOptions:
     barge_at_ms: int = 600
     ramp_s: float | None = None
     ws: str = ""
+    loop: str = ""
     warmup: bool = True
     # A nice value for the server and the callers (negative needs root): on a shared machine, keeps other
     # people's work from being measured as SYNCLEAD's jitter. 0 leaves scheduling alone.
@@ -120,7 +121,14 @@ class Run:
             "TWILIO_API_URL": rest_url,
         }
         o = self.options
-        args = ["--port", str(port), "--data-dir", str(self.work / "server"), *(["--ws", o.ws] if o.ws else [])]
+        args = [
+            "--port",
+            str(port),
+            "--data-dir",
+            str(self.work / "server"),
+            *(["--ws", o.ws] if o.ws else []),
+            *(["--loop", o.loop] if o.loop else []),
+        ]
         args += ["--workers", str(o.workers)]
         args += ["--stt-delay-ms", str(o.stt_delay_ms), "--tts-delay-ms", str(o.tts_delay_ms)]
         log = (self.work / "server.log").open("wb")
@@ -418,6 +426,7 @@ def _report(
             "agent_sentence_ms": TONE_MS,
             "caller_sentence_ms": speech_ms,
             "uvicorn_ws": options.ws or "websockets-sansio",
+            "uvicorn_loop": options.loop or "auto",
             "priority": options.priority,
         },
         "machine": machine,

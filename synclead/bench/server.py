@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="Gateway processes on the port, as `serve` runs.")
     # Default: exactly what `synclead serve` uses; the others for comparison.
     parser.add_argument("--ws", default="", choices=["", "auto", "websockets", "websockets-sansio", "wsproto"])
+    parser.add_argument("--loop", default="", choices=["", "auto", "asyncio", "uvloop"])
     args = parser.parse_args()
 
     # Settings are read once, at Django's start: the environment must be complete before anything imports it.
@@ -56,6 +57,8 @@ def main() -> None:
     from synclead.gateway import server
 
     overrides = {"ws": args.ws} if args.ws else {}
+    if args.loop:
+        overrides["loop"] = args.loop
     server.serve("synclead.bench.server:bench_app", host=args.host, port=args.port, workers=args.workers, **overrides)
 
 

@@ -1,7 +1,8 @@
-"""Run post-call jobs inside the gateway process, so the default one-process deployment needs no second command.
+"""Run post-call jobs inside the gateway process when nothing else runs them (a gateway embedded in the tests).
 
-Only for the database backend: its worker loop polls the job table from a daemon thread. Deployments that run
-`synclead db_worker`, or another backend's workers, set SYNCLEAD_WORKER=external and this does nothing.
+Only for the database backend: its worker loop polls the job table from a daemon thread. `synclead serve` runs
+the worker in a process of its own beside the gateways instead (gateway/postcall_process.py) and tells them so;
+deployments that run `synclead worker`, or another backend's workers, set SYNCLEAD_WORKER=external.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from synclead.config import get_settings
 
 log = logging.getLogger(__name__)
 
+# Set by `serve` for its gateway processes: the post-call worker runs beside them, not in a thread of each.
+SIBLING_ENV = "SYNCLEAD_POSTCALL_SIBLING"
+
 _lock = threading.Lock()
 _running: tuple[threading.Thread, object] | None = None
 
@@ -27,6 +31,8 @@ def start_inprocess_worker(interval_s: float = 0.5) -> threading.Thread | None:
     from django_tasks_db.management.commands.db_worker import Worker
 
     if get_settings().worker != "inprocess" or not isinstance(task_backends["default"], DatabaseBackend):
+        return None
+    if os.environ.get(SIBLING_ENV) == "1":
         return None
     with _lock:
         if _running is not None and _running[0].is_alive():

@@ -51,6 +51,12 @@ class Command(BaseCommand):
             help="uvicorn WebSocket implementation; default: what `synclead serve` uses",
         )
         parser.add_argument(
+            "--loop",
+            default="",
+            choices=["", "auto", "asyncio", "uvloop"],
+            help="uvicorn event loop; default: what `synclead serve` uses (uvloop where installed)",
+        )
+        parser.add_argument(
             "--priority", type=int, default=0, help="Nice value for the server and callers (e.g. -10, as root)."
         )
         parser.add_argument(
@@ -78,6 +84,7 @@ class Command(BaseCommand):
             barge_at_ms=options["barge_at_ms"],
             ramp_s=options["ramp"],
             ws=options["ws"],
+            loop=options["loop"],
             priority=options["priority"],
             warmup=not options["no_warmup"],
         )
