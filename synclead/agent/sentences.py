@@ -1,4 +1,7 @@
-"""Cut a model's streamed text into sentences the moment each one is complete, so speech can start early.
+"""The one sentence splitter: a reply is spoken a sentence at a time, so the first plays while the rest is prepared.
+
+`SentenceSplitter` cuts a model's streamed text the moment each sentence is complete; `split_sentences` cuts a whole
+text (the engine's replies, the greeting to synthesise ahead, a passage read out).
 
 A sentence ends at `.`, `!`, `?` or `…` followed by a space: "1.5", "9.30" and "9 h 30" stay whole because no
 space follows their dot, and a dot can only be judged once the next character has arrived. Common abbreviations
@@ -21,6 +24,15 @@ _MARKUP = re.compile(r"[*#`_]+|^\s*[-•]\s+", re.MULTILINE)
 
 def clean_for_speech(text: str) -> str:
     return re.sub(r"\s+", " ", _MARKUP.sub("", text)).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of `text`, in order; a line break ends one too (a list item, a title)."""
+    sentences: list[str] = []
+    for line in text.splitlines():
+        splitter = SentenceSplitter()
+        sentences += splitter.feed(line) + splitter.flush()
+    return sentences
 
 
 class SentenceSplitter:

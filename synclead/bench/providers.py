@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from synclead.agent.answering import AgencyProfile
+from synclead.agent.profile import AgencyProfile
 from synclead.bench.audio import tone_burst
 from synclead.engine.ports import AgentReply, CallInfo, CallOutcome, Pcm, Transcript
 from synclead.gateway.providers import Providers

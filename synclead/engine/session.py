@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from synclead.agent.sentences import split_sentences
 from synclead.engine.playout import Playout
 from synclead.engine.ports import (
     SAMPLE_RATE,
@@ -34,7 +35,7 @@ from synclead.engine.ports import (
     UtteranceRecord,
     VoiceActivity,
 )
-from synclead.engine.speech import AgentSpeech, split_sentences
+from synclead.engine.speech import AgentSpeech
 from synclead.engine.streaming import StreamingTurns
 from synclead.engine.turns import Turn, TurnConfig, TurnDetector, TurnEvent
 

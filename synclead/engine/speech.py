@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences, so that the first can be spoken while the rest is still being synthesised."""
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
 
 
 @dataclass(slots=True)

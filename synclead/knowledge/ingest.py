@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -19,12 +19,24 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from synclead.knowledge.chunking import chunk_sections
-from synclead.knowledge.listings import ListingRow, describe, parse_listings
-from synclead.knowledge.loaders import IngestError, detect_kind, load_sections, supported
+from synclead.knowledge.listings import ListingImport, ParsedListing, describe, read_listings
+from synclead.knowledge.loaders import EXTENSIONS, IngestError, detect_kind, load_sections, supported
 from synclead.knowledge.models import Document, DocumentKind, Listing, Passage
+from synclead.knowledge.vocabulary import refresh_vocabulary
 from synclead.web.organizations.models import Organization
 
-__all__ = ["IngestError", "IngestResult", "delete_document", "ingest_file", "ingest_paths", "reindex"]
+__all__ = [
+    "CheckedFile",
+    "IngestError",
+    "IngestResult",
+    "ListingsRefused",
+    "check_file",
+    "check_paths",
+    "delete_document",
+    "ingest_file",
+    "ingest_paths",
+    "reindex",
+]
 
 MAX_NAME_LENGTH = 255  # Document.name
 MAX_HEADING_LENGTH = 500  # Passage.heading
@@ -38,6 +50,25 @@ class IngestResult:
     listings: int
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedFile:
+    """What ingesting a file would do, found without writing anything (`--dry-run`, the dashboard's preview)."""
+
+    name: str
+    status: Literal["added", "updated", "unchanged", "refused"]
+    passages: int
+    listings: int
+    reading: ListingImport | None  # for a listings file: its columns as understood, the listings, the problems
+
+
+class ListingsRefused(IngestError):
+    """A listings file with problems in its cells or columns; `reading` shows how it was understood."""
+
+    def __init__(self, reading: ListingImport) -> None:
+        super().__init__(reading.name, reading.refusal)
+        self.reading = reading
+
+
 @dataclass(slots=True)
 class _Prepared:
     """A file read and checked, ready to be written; `unchanged` when the stored copy has the same bytes."""
@@ -48,27 +79,78 @@ class _Prepared:
     kind: DocumentKind
     unchanged: IngestResult | None = None
     passages: list[tuple[str, str]] = field(default_factory=list)  # (heading, text)
-    listings: list[ListingRow] = field(default_factory=list)
+    listings: list[ParsedListing] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # a listings file's column → field mapping
+    reading: ListingImport | None = None
 
 
-def ingest_file(organization: Organization, name: str, data: bytes) -> IngestResult:
-    """Add or replace one document. Raises `IngestError` for a file that cannot be read; nothing is written then."""
-    return _commit(organization, _prepare(organization, _clean_name(name), data))
+def ingest_file(
+    organization: Organization, name: str, data: bytes, *, columns: Mapping[str, str] | None = None
+) -> IngestResult:
+    """Add or replace one document. Raises `IngestError` for a file that cannot be read; nothing is written then.
+    `columns` maps a listings file's columns to fields where the headers and values are not enough."""
+    return _commit(organization, _prepare(organization, _clean_name(name), data, columns))
 
 
-def ingest_paths(organization: Organization, paths: Sequence[Path]) -> list[IngestResult]:
+def ingest_paths(
+    organization: Organization, paths: Sequence[Path], *, columns: Mapping[str, str] | None = None
+) -> list[IngestResult]:
     """Files, and folders searched recursively for supported files (hidden ones skipped). A file is named by its
-    path below the folder given, so two `fees.md` in different subfolders stay two documents."""
-    files = _collect(paths)
-    # Every file is read and checked before the first is written: one bad file in a folder changes nothing.
-    prepared = [_prepare(organization, name, _read(name, path)) for name, path in files]
+    path below the folder given, so two `fees.md` in different subfolders stay two documents. `columns` applies
+    to every listings file among them."""
+    prepared = _prepare_paths(organization, paths, columns)
     return [_commit(organization, item) for item in prepared]
+
+
+def check_paths(
+    organization: Organization, paths: Sequence[Path], *, columns: Mapping[str, str] | None = None
+) -> list[CheckedFile]:
+    """What `ingest_paths` would do, writing nothing. A listings file with bad cells comes back "refused" with its
+    reading; any other `IngestError` (a file that cannot be read at all) is raised."""
+    return [
+        check_file(organization, name, _read(name, path), columns=columns)
+        for name, path in _collect_with(paths, columns)
+    ]
+
+
+def check_file(
+    organization: Organization, name: str, data: bytes, *, columns: Mapping[str, str] | None = None
+) -> CheckedFile:
+    """What `ingest_file` would do, writing nothing."""
+    name = _clean_name(name)
+    try:
+        item = _prepare(organization, name, data, columns)
+        if item.unchanged is not None:
+            result = item.unchanged
+            return CheckedFile(result.name, "unchanged", result.passages, result.listings, item.reading)
+        document = Document.objects.filter(organization=organization, name=item.name).only("pk").first()
+        _check_references(organization, document, item)
+    except ListingsRefused as refused:
+        return CheckedFile(name, "refused", 0, 0, refused.reading)
+    status: Literal["added", "updated"] = "added" if document is None else "updated"
+    return CheckedFile(item.name, status, len(item.passages), len(item.listings), item.reading)
+
+
+def _prepare_paths(
+    organization: Organization, paths: Sequence[Path], columns: Mapping[str, str] | None
+) -> list[_Prepared]:
+    # Every file is read and checked before the first is written: one bad file in a folder changes nothing.
+    return [_prepare(organization, name, _read(name, path), columns) for name, path in _collect_with(paths, columns)]
+
+
+def _collect_with(paths: Sequence[Path], columns: Mapping[str, str] | None) -> list[tuple[str, Path]]:
+    files = _collect(paths)
+    if columns and not any(EXTENSIONS.get(path.suffix.lower()) is DocumentKind.LISTINGS for _name, path in files):
+        raise IngestError(", ".join(name for name, _path in files), "a column mapping is for listings files only.")
+    return files
 
 
 def delete_document(organization: Organization, name: str) -> bool:
     """Remove a document with its passages (and so their vectors and index entries) and listings."""
     with transaction.atomic():
         deleted, _ = Document.objects.filter(organization=organization, name=_clean_name(name)).delete()
+        if deleted:
+            refresh_vocabulary(organization.pk)
     return deleted > 0
 
 
@@ -90,7 +172,8 @@ def reindex(organization: Organization, name: str | None = None) -> int:
         # One at a time: a document's bytes can weigh megabytes.
         document = Document.objects.get(pk=pk)
         try:
-            prepared = _parse(organization, document.name, bytes(document.content), DocumentKind(document.kind))
+            kind = DocumentKind(document.kind)
+            prepared = _parse(organization, document.name, bytes(document.content), kind, document.listing_columns)
             with transaction.atomic():
                 _replace_contents(organization, document, prepared)
         except IngestError as error:
@@ -139,7 +222,9 @@ def _collect(paths: Sequence[Path]) -> list[tuple[str, Path]]:
                 if path.is_file() and supported(path.name) and not _hidden(path.relative_to(root))
             ]
             if not found:
-                raise IngestError(str(root), "there is no Markdown, text, HTML, PDF, Word or CSV file in this folder.")
+                raise IngestError(
+                    str(root), "there is no Markdown, text, HTML, PDF, Word, CSV or Excel file in this folder."
+                )
         elif root.is_file():
             found = [(root.name, root)]
         else:
@@ -164,22 +249,30 @@ def _read(name: str, path: Path) -> bytes:
         raise IngestError(name, f"the file could not be read ({exc.strerror}).") from exc
 
 
-def _prepare(organization: Organization, name: str, data: bytes) -> _Prepared:
+def _prepare(organization: Organization, name: str, data: bytes, columns: Mapping[str, str] | None) -> _Prepared:
     kind = detect_kind(name, data)
+    columns = dict(columns or {}) if kind is DocumentKind.LISTINGS else {}
     digest = hashlib.sha256(data).hexdigest()
-    stored = with_counts(Document.objects.filter(organization=organization, name=name)).only("sha256").first()
-    if stored is not None and stored.sha256 == digest:
+    documents = Document.objects.filter(organization=organization, name=name)
+    stored = with_counts(documents).only("sha256", "listing_columns").first()
+    if stored is not None and stored.sha256 == digest and stored.listing_columns == columns:
         unchanged = IngestResult(name, "unchanged", stored.passage_count, stored.listing_count)
-        return _Prepared(name, data, digest, kind, unchanged=unchanged)
-    prepared = _parse(organization, name, data, kind)
+        reading = read_listings(name, data, columns) if kind is DocumentKind.LISTINGS else None
+        return _Prepared(name, data, digest, kind, unchanged=unchanged, columns=columns, reading=reading)
+    prepared = _parse(organization, name, data, kind, columns)
     prepared.sha256 = digest
     return prepared
 
 
-def _parse(organization: Organization, name: str, data: bytes, kind: DocumentKind) -> _Prepared:
-    prepared = _Prepared(name, data, "", kind)
+def _parse(
+    organization: Organization, name: str, data: bytes, kind: DocumentKind, columns: Mapping[str, str]
+) -> _Prepared:
+    prepared = _Prepared(name, data, "", kind, columns=dict(columns))
     if kind is DocumentKind.LISTINGS:
-        prepared.listings = parse_listings(name, data)
+        prepared.reading = read_listings(name, data, columns)
+        if prepared.reading.problems:
+            raise ListingsRefused(prepared.reading)
+        prepared.listings = list(prepared.reading.listings)
         label = "Annonce" if organization.language == "fr" else "Listing"
         prepared.passages = [
             (f"{label} {row.reference}", describe(row, organization.language)) for row in prepared.listings
@@ -210,10 +303,11 @@ def _commit(organization: Organization, prepared: _Prepared) -> IngestResult:
             status: Literal["added", "updated"] = "added" if document is None else "updated"
             if document is None:
                 document = Document(organization=organization, name=prepared.name)
-            elif document.sha256 == prepared.sha256:
+            elif document.sha256 == prepared.sha256 and document.listing_columns == prepared.columns:
                 return IngestResult(prepared.name, "unchanged", len(prepared.passages), len(prepared.listings))
             document.kind, document.sha256 = prepared.kind, prepared.sha256
             document.content, document.size = prepared.data, len(prepared.data)
+            document.listing_columns = prepared.columns
             document.save()
             _replace_contents(organization, document, prepared)
     except IntegrityError as exc:
@@ -238,36 +332,38 @@ def _replace_contents(organization: Organization, document: Document, prepared: 
     )
     Listing.objects.bulk_create(_listing(organization, document, row) for row in prepared.listings)
     index_passages(passages)
+    # In the same transaction: the recogniser's names never disagree with the knowledge base they came from.
+    refresh_vocabulary(organization.pk)
 
 
-def _check_references(organization: Organization, document: Document, prepared: _Prepared) -> None:
+def _check_references(organization: Organization, document: Document | None, prepared: _Prepared) -> None:
     rows = {row.reference: row for row in prepared.listings}
     references = list(rows)
     for start in range(0, len(references), 500):  # bounded IN lists, for SQLite's parameter limit
         clash = (
             Listing.objects.filter(organization=organization, reference__in=references[start : start + 500])
-            .exclude(document=document)
+            .exclude(document_id=document.pk if document is not None else None)
             .select_related("document")
             .only("reference", "document__name")
             .first()
         )
         if clash is not None:
-            line = rows[clash.reference].line
+            where = rows[clash.reference].where
             raise IngestError(
                 prepared.name,
-                f"line {line}: reference {clash.reference!r} is already a listing of {clash.document.name}; "
+                f"{where}: reference {clash.reference!r} is already a listing of {clash.document.name}; "
                 "a reference can only be in one file.",
             )
 
 
-def _listing(organization: Organization, document: Document, row: ListingRow) -> Listing:
+def _listing(organization: Organization, document: Document, row: ParsedListing) -> Listing:
     return Listing(
         organization=organization,
         document=document,
         reference=row.reference,
         kind=row.kind,
         city=row.city,
-        district=row.district,
+        district=row.district or row.postal_code,
         rooms=row.rooms,
         bedrooms=row.bedrooms,
         surface_m2=row.surface_m2,

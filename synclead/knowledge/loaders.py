@@ -34,6 +34,7 @@ EXTENSIONS: dict[str, DocumentKind] = {
     ".pdf": DocumentKind.PDF,
     ".docx": DocumentKind.DOCX,
     ".csv": DocumentKind.LISTINGS,
+    ".xlsx": DocumentKind.LISTINGS,
 }
 _TEXTUAL = {DocumentKind.MARKDOWN, DocumentKind.TEXT, DocumentKind.HTML, DocumentKind.LISTINGS}
 
@@ -65,7 +66,7 @@ def detect_kind(name: str, data: bytes) -> DocumentKind:
     kind = EXTENSIONS.get(suffix)
     if kind is None:
         accepted = ", ".join(EXTENSIONS)
-        hint = " Save it as .docx in Word first." if suffix == ".doc" else ""
+        hint = {".doc": " Save it as .docx in Word first.", ".xls": " Save it as .xlsx in Excel first."}.get(suffix, "")
         what = f"{suffix} files" if suffix else "files without an extension"
         raise IngestError(name, f"{what} are not supported (accepted: {accepted}).{hint}")
     if not data.strip():
@@ -77,6 +78,10 @@ def detect_kind(name: str, data: bytes) -> DocumentKind:
         raise IngestError(name, "this is not a PDF file (it does not start like one). Was it renamed?")
     if kind is DocumentKind.DOCX and not data.startswith(b"PK\x03\x04"):
         raise IngestError(name, "this is not a Word .docx file. An old .doc must be saved as .docx first.")
+    if suffix == ".xlsx":
+        if not data.startswith(b"PK\x03\x04"):
+            raise IngestError(name, "this is not an Excel .xlsx file. An old .xls must be saved as .xlsx first.")
+        return kind
     if kind in _TEXTUAL and _looks_binary(data):
         raise IngestError(name, f"this is not a text file, so it cannot be read as {suffix}.")
     return kind
@@ -91,12 +96,19 @@ def _looks_binary(data: bytes) -> bool:
 def decode_text(name: str, data: bytes) -> str:
     """Text from UTF-8 (with or without a BOM) or UTF-16 with a BOM; Windows-1252, what Excel and old Word write
     in France, is accepted with a warning. Newlines and Unicode forms are normalised."""
+    return decode_with_encoding(name, data)[0]
+
+
+def decode_with_encoding(name: str, data: bytes) -> tuple[str, str]:
+    """As `decode_text`, with the encoding the bytes were read as ("UTF-8", "UTF-8 with BOM", "Windows-1252"…)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "UTF-16"
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise IngestError(name, "the file says it is UTF-16 text but is not; save it as UTF-8.") from None
     else:
+        encoding = "UTF-8 with BOM" if data.startswith(codecs.BOM_UTF8) else "UTF-8"
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -104,10 +116,11 @@ def decode_text(name: str, data: bytes) -> str:
                 text = data.decode("cp1252")
             except UnicodeDecodeError:
                 raise IngestError(name, "the text is neither UTF-8 nor Windows-1252; save it as UTF-8.") from None
+            encoding = "Windows-1252"
             logger.warning("%s is not UTF-8; it was read as Windows-1252 (save it as UTF-8 to be sure)", name)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # macOS writes accents decomposed: one form keeps "Modèle" findable whichever way it was typed.
-    return unicodedata.normalize("NFC", text)
+    return unicodedata.normalize("NFC", text), encoding
 
 
 def load_sections(name: str, data: bytes, kind: DocumentKind | None = None) -> list[Section]:

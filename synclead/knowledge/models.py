@@ -5,18 +5,20 @@ Every row carries its organization, so every query can be scoped inside the quer
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from synclead.web.organizations.models import Organization
 
 
 class DocumentKind(models.TextChoices):
-    MARKDOWN = "markdown", "Markdown"
-    TEXT = "text", "Text"
-    HTML = "html", "HTML"
-    PDF = "pdf", "PDF"
-    DOCX = "docx", "Word"
-    LISTINGS = "listings", "Listings (CSV)"
+    MARKDOWN = "markdown", _("Markdown")
+    TEXT = "text", _("Text")
+    HTML = "html", _("HTML")
+    PDF = "pdf", _("PDF")
+    DOCX = "docx", _("Word")
+    LISTINGS = "listings", _("Listings (CSV, Excel)")
 
 
 class Document(models.Model):
@@ -28,6 +30,8 @@ class Document(models.Model):
     # The original bytes, so the document can be re-indexed (new chunking, new embedding model) without the file.
     content = models.BinaryField()
     embedding_model = models.CharField(max_length=100, blank=True)
+    # Column → field chosen when a listings file was imported, so a re-index reads the stored bytes the same way.
+    listing_columns = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,8 +61,8 @@ class Passage(models.Model):
 
 
 class ListingKind(models.TextChoices):
-    RENT = "rent", "To rent"
-    SALE = "sale", "For sale"
+    RENT = "rent", _("To rent")
+    SALE = "sale", _("For sale")
 
 
 class Listing(models.Model):
@@ -85,3 +89,33 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class PendingImport(models.Model):
+    """A listings file uploaded on the dashboard and shown as a preview, waiting for someone to confirm it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="pending_imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganizationVocabulary(models.Model):
+    """The names found in an organization's documents and listings, for its recogniser (`vocabulary.py`).
+
+    Recomputed on every ingest; read once at each call's start.
+    """
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="vocabulary")
+    terms = models.JSONField(default=list, blank=True, help_text=_("Names the recogniser is told to expect."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {len(self.terms)} terms"

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from synclead.agent.knowledge import Listing, ListingCriteria, Passage
 from synclead.knowledge import areas, retrieval
 from synclead.knowledge.lexical import fold
-from synclead.knowledge.models import Listing as ListingRow
+from synclead.knowledge.models import Listing as StoredListing  # `Listing` here is what the agent is handed
 
 # A feature as a caller or the model names it, in either language, and the words a listing may use for it.
 _FEATURE_SYNONYMS: tuple[frozenset[str], ...] = tuple(
@@ -49,7 +49,7 @@ def _feature_words(feature: str) -> frozenset[str]:
     return frozenset({wanted})
 
 
-def _has_feature(row: ListingRow, feature: str) -> bool:
+def _has_feature(row: StoredListing, feature: str) -> bool:
     haystack = " " + fold(" ".join([*map(str, row.features or []), row.description])).replace("-", " ") + " "
     return any(f" {word}" in haystack for word in _feature_words(feature))
 
@@ -63,9 +63,10 @@ def _monthly_total() -> Case:
     )
 
 
-def listing_queryset(organization_id: int, criteria: ListingCriteria) -> QuerySet[ListingRow]:
+def listing_queryset(organization_id: int, criteria: ListingCriteria) -> QuerySet[StoredListing]:
     """Available listings of one organization passing every criterion SQL can check, cheapest first."""
-    rows = ListingRow.objects.filter(organization_id=organization_id, available=True).annotate(total=_monthly_total())
+    rows = StoredListing.objects.filter(organization_id=organization_id, available=True)
+    rows = rows.annotate(total=_monthly_total())
     if criteria.kind:
         rows = rows.filter(kind=criteria.kind)
     if criteria.min_rooms is not None:
@@ -79,13 +80,13 @@ def listing_queryset(organization_id: int, criteria: ListingCriteria) -> QuerySe
     return rows.order_by("total", "reference")
 
 
-def _available(row: ListingRow, today: date) -> str:
+def _available(row: StoredListing, today: date) -> str:
     if row.available_from and row.available_from > today:
         return row.available_from.isoformat()
     return "now"
 
 
-def to_listing(row: ListingRow, today: date | None = None) -> Listing:
+def to_listing(row: StoredListing, today: date | None = None) -> Listing:
     return Listing(
         reference=row.reference,
         kind=row.kind,  # type: ignore[arg-type]

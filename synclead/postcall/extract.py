@@ -15,10 +15,10 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from synclead.agent.phone import parse_phone, region_of
-from synclead.agent.understanding import classify_urgency, extract_name
+from synclead.agent.offline import names as ner
+from synclead.agent.offline.numbers import parse_phone, region_of
+from synclead.agent.offline.rules import classify_urgency, extract_name
 from synclead.postcall import intents as intent_rules
-from synclead.postcall import names as ner
 from synclead.postcall.qualify import qualify
 from synclead.postcall.summary import summarize
 from synclead.providers.embeddings import Embedder

@@ -1,6 +1,6 @@
 """Why the caller called, out of the organization's intent vocabulary: keyword rules and zero-shot embeddings.
 
-The keyword rules (`synclead.agent.understanding`) are precise when they fire but blind to paraphrase; the
+The keyword rules (`synclead.agent.offline.rules`) are precise when they fire but blind to paraphrase; the
 multilingual embeddings compare the caller's words with a short English and French description of each intent and
 catch what the rules miss ("we're relocating and need somewhere for the kids"). Combining both gives one intent and
 a confidence; an organization's own intents, unknown to the rules, are judged by the embeddings alone.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synclead.agent.understanding import classify_intent
+from synclead.agent.offline.rules import classify_intent
 from synclead.providers.embeddings import Embedder
 
 log = logging.getLogger(__name__)

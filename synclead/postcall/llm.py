@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from synclead.agent.llm import ChatError, ChatModel, Message
-from synclead.agent.phone import parse_phone
+from synclead.agent.llm.model import ChatError, ChatModel, Message
+from synclead.agent.offline.numbers import parse_phone
 from synclead.postcall.extract import Extraction, Line, find_email
 
 log = logging.getLogger(__name__)

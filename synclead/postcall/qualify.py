@@ -1,7 +1,7 @@
 """What an advisor needs to know before calling back: rent, buy or sell, where, what, how big, when, how paid.
 
-`synclead.agent.criteria.parse_criteria` already reads kind, area, rooms and budget from one utterance; this adds
-the few things a search does not need but an advisor does (property type, move-in date, financing, a viewing).
+`synclead.agent.offline.criteria.parse_criteria` already reads kind, area, rooms and budget from one utterance; this
+adds the few things a search does not need but an advisor does (property type, move-in date, financing, a viewing).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from synclead.agent.criteria import parse_criteria
-from synclead.agent.understanding import classify_intent, fold
+from synclead.agent.offline.criteria import parse_criteria
+from synclead.agent.offline.rules import classify_intent, fold
 
 # Folded text (no accents, lower case), so "appartement" and "Appartement" read the same.
 _PROPERTY_TYPES: list[tuple[str, re.Pattern[str]]] = [

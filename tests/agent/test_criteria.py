@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from synclead.agent.criteria import arrondissement_of, features_in, parse_criteria
 from synclead.agent.knowledge import ListingCriteria
+from synclead.agent.offline.criteria import arrondissement_of, features_in, parse_criteria
 
 
 def criteria(text: str, language: str = "en") -> ListingCriteria:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from synclead.agent.grounding import concepts, grounded_answer, language_of, sentences
 from synclead.agent.knowledge import Listing, Passage
-from synclead.agent.receptionist_phrases import describe_listing, speak_hours
+from synclead.agent.offline.grounding import concepts, grounded_answer, language_of, sentences
+from synclead.agent.offline.phrases import describe_listing, speak_hours
 
 HOURS = Passage(
     "agency.md",
@@ -97,3 +97,15 @@ def test_the_conversation_settles_which_fees():
     assert grounded_answer("What are your fees?", [sales, rentals], "en") == sales.text
     earlier = ["I'm looking for a flat to rent in the 9th."]
     assert grounded_answer("And your fees?", [sales, rentals], "en", earlier=earlier) == rentals.text
+
+
+def test_free_is_the_amount_a_cost_question_asks_for():
+    services = Passage(
+        "services.md",
+        "We value your apartment or house free of charge and with no obligation. An advisor visits the property "
+        "and sends you a written valuation within 48 hours. Book a valuation by phone or at the agency.",
+        0.9,
+        "Our services > Free valuation",
+    )
+    said = grounded_answer("what does a valuation cost?", [services], "en")
+    assert said.startswith("We value your apartment or house free of charge")

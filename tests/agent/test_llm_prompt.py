@@ -6,9 +6,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from synclead.agent.knowledge import Passage
-from synclead.agent.llm import Message, ToolCall
-from synclead.agent.llm_prompt import PromptContext, estimate_tokens, fit_to_budget, system_prompt
-from synclead.agent.llm_tools import tools
+from synclead.agent.llm.model import Message, ToolCall
+from synclead.agent.llm.prompt import PromptContext, estimate_tokens, fit_to_budget, system_prompt
+from synclead.agent.llm.tools import tools
 
 CONTEXT = PromptContext(
     "Agence Lumière",

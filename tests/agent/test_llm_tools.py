@@ -7,8 +7,8 @@ import json
 import pytest
 
 from synclead.agent.knowledge import ListingCriteria
-from synclead.agent.llm import ToolCall
-from synclead.agent.llm_tools import EndCall, SearchListings, TakeMessage, ToolArgumentError, parse_call, tools
+from synclead.agent.llm.model import ToolCall
+from synclead.agent.llm.tools import EndCall, SearchListings, TakeMessage, ToolArgumentError, parse_call, tools
 
 
 def call(name: str, arguments: object) -> ToolCall:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from synclead.agent.phone import last_digits, parse_phone, region_of, speak_phone, spoken_digits
+from synclead.agent.offline.numbers import last_digits, parse_phone, region_of, speak_phone, spoken_digits
 
 MOBILE = "+33612345678"
 

@@ -10,12 +10,12 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from synclead.agent.answering import AgencyProfile
-from synclead.agent.criteria import arrondissement_of, features_in
 from synclead.agent.knowledge import Listing, ListingCriteria, Passage
-from synclead.agent.receptionist import ReceptionistAgent, Stage
-from synclead.agent.receptionist_phrases import PHRASES
-from synclead.agent.understanding import fold
+from synclead.agent.offline.criteria import arrondissement_of, features_in
+from synclead.agent.offline.phrases import PHRASES
+from synclead.agent.offline.receptionist import ReceptionistAgent, Stage
+from synclead.agent.offline.rules import fold
+from synclead.agent.profile import AgencyProfile
 
 EN, FR = PHRASES["en"], PHRASES["fr"]
 CALLER = "+33612345678"
@@ -318,7 +318,8 @@ async def test_asking_for_a_callback_starts_the_message_at_once():
 async def test_an_errand_is_a_message_not_a_question():
     receptionist = agent()
     [said] = await converse(receptionist, "My heating is broken, there is no hot water.")
-    assert said == f"{EN['take_message']} {EN['ask_name']}"
+    # Out of business hours (no hours set, no staff number): noted as urgent, the property's address first.
+    assert said == f"{EN['urgent']} {EN['ask_address']}"
     assert receptionist.knowledge.queries == []  # type: ignore[attr-defined]
     assert receptionist.outcome("agent_hangup").lead["urgency"] == "high"
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from synclead.agent.sentences import SentenceSplitter, clean_for_speech
+from hypothesis import given
+from hypothesis import strategies as st
+
+from synclead.agent.sentences import SentenceSplitter, clean_for_speech, split_sentences
 
 
 def split(*pieces: str) -> list[list[str]]:
@@ -32,3 +35,19 @@ def test_times_prices_and_abbreviations_stay_whole():
 def test_markdown_is_not_read_aloud():
     assert clean_for_speech("**Studio** of 25 m², `ref` #12") == "Studio of 25 m², ref 12"
     assert split("- First point. - Second") == [["First point."], ["Second"]]
+
+
+def test_a_whole_reply_is_cut_as_the_engine_speaks_it():
+    # The engine and the agents share this splitter: "M. Dupont" is one sentence, a line break ends one.
+    assert split_sentences("Bonjour M. Dupont. Comment allez-vous ? Très bien!") == [
+        "Bonjour M. Dupont.",
+        "Comment allez-vous ?",
+        "Très bien!",
+    ]
+    assert split_sentences("Mr. Smith will call.\nOpening hours") == ["Mr. Smith will call.", "Opening hours"]
+    assert split_sentences("  ") == []
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .!?…\nM")), max_size=60))
+def test_splitting_keeps_every_word_in_order(text: str):
+    assert " ".join(split_sentences(text)).split() == text.split()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synclead.agent.understanding import classify_intent, classify_urgency, extract_name, is_affirmative
+from synclead.agent.offline.rules import classify_intent, classify_urgency, extract_name, is_affirmative
 
 # --- Names ------------------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Real documents built in the test: a PDF written by reportlab, a Word file by python-docx, listings CSVs."""
+"""Real documents built in the test: a PDF written by reportlab, a Word file by python-docx, listings exports as
+CSV and as Excel workbooks written by openpyxl."""
 
 from __future__ import annotations
 
@@ -16,6 +17,69 @@ LYON_RENTALS_FR = """Référence;Type;Ville;Quartier;Pièces;Chambres;Surface (m
 L-1;location;Lyon;6e;T3;2;58,5;1 650 €;150 €;01/12/2026;balcon | ascenseur
 L-2;vente;Lyon;Croix-Rousse;4 pièces;3;92;385 000;;immédiatement;cave
 """.encode("cp1252")
+
+# A French agency's export as Excel saves "CSV (séparateur : point-virgule)": Windows-1252, `;`, a `Type` column of
+# property types beside a `Transaction` column, decimal commas, amounts with spaces and "€", a postcode, a trailing
+# separator on every line.
+AGENCY_EXPORT_FR = (
+    "Réf.;Type;Transaction;Ville;Code postal;Pièces;Surface (m²);Loyer (€/mois);Prix (€);Charges (€/mois);"
+    "Disponibilité;Négociateur;\r\n"
+    "LOC-12;Appartement T3;Location;Paris;75009;;62,40;1 250,50 €;;95 €;01/02/2027;Mme Petit;\r\n"
+    "LOC-13;Studio;Location;Paris;75011;;18,5;690 €;;40 €;immédiatement;M. Roux;\r\n"
+    "VEN-7;Maison;Vente;Lyon;69005;5;120;;485 000 €;;;Mme Petit;\r\n"
+).encode("cp1252")
+
+# The unit-suffixed headers of an English export, with both a `kind` (rent/sale) and a `type` (apartment/house)
+# column, and the rent and the sale price in separate columns; UTF-8 with a BOM.
+UNIT_HEADERS_EN = (
+    "ref,kind,type,city,district,bedrooms,surface_m2,rent_eur_month,price_eur,charges_eur_month,available_from\n"
+    "R-1,rent,apartment,Paris,9e,2,58.5,1650,,150,2026-12-01\n"
+    "R-2,rent,studio,Paris,11e,0,21,780,,45,\n"
+    'S-1,sale,house,Lyon,Croix-Rousse,3,110,,"495,000",,\n'
+).encode("utf-8-sig")
+
+
+def listings_xlsx(rows: list[list[object]] | None = None, *, title: str = "Annonces", blank_rows: int = 0) -> bytes:
+    """A workbook as agency software exports it: a header row of unit-suffixed names, numbers stored as numbers,
+    dates as dates; `blank_rows` empty rows above the header (a title left out)."""
+    from datetime import date
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for _ in range(blank_rows):
+        sheet.append([])
+    sheet.append(
+        [
+            "Reference",
+            "Type",
+            "Kind",
+            "City",
+            "Postcode",
+            "Rooms",
+            "surface_m2",
+            "price_eur",
+            "rent_eur_month",
+            "charges_eur_month",
+            "Available",
+            "Agent",
+        ]
+    )
+    for row in (
+        rows
+        if rows is not None
+        else [
+            ["X-1", "Apartment", "rent", "Paris", 75009, 3, 62.4, None, 1250.5, 95, date(2027, 2, 1), "Anne"],
+            ["X-2", "House", "sale", "Lyon", 69005, 5, 120, 485000, None, None, None, "Paul"],
+            [1023, "T2", "rent", "Bordeaux", 33000, None, 41, None, 820, 60, "now", "Anne"],
+        ]
+    ):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def pdf_bytes(pages: list[list[tuple[str, str]]], *, user_password: str | None = None) -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 
-from synclead.agent.receptionist import ReceptionistAgent
+from synclead.agent.offline.receptionist import ReceptionistAgent
 from synclead.gateway.media import agency_profile
 from synclead.knowledge.store import OrganizationKnowledge
 from synclead.web.organizations.models import Organization
@@ -49,3 +49,14 @@ async def test_english_questions_get_grounded_english_answers():
     assert "Saturday from 10 am to 5 pm" in hours
     unknown = (await agent.reply("Can I bring my dog to the office?")).text
     assert "don't have that information" in unknown
+
+
+async def test_a_seller_asking_what_a_valuation_costs_hears_the_agencys_answer_and_no_listing():
+    english = await receptionist("demo")
+    said = (await english.reply("Hello, I want to sell my flat, what does a valuation cost?")).text
+    assert "free" in said.lower() and "don't have that information" not in said
+    assert "We have" not in said and said.endswith("What is the address of the property?")
+    french = await receptionist("demo-fr")
+    said = (await french.reply("Bonjour, je voudrais vendre mon appartement, combien coûte une estimation ?")).text
+    assert "gratuite" in said and "Nous avons" not in said
+    assert said.endswith("Quelle est l'adresse du bien ?")

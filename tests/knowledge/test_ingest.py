@@ -163,7 +163,7 @@ BAD_PRICE_ON_LINE_7 = (
     [
         ("brochure.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 100, "damaged"),
         ("fees.md", b"", "empty"),
-        ("stock.csv", BAD_PRICE_ON_LINE_7, "line 7, column 'price': '12O0' is not a number"),
+        ("stock.csv", BAD_PRICE_ON_LINE_7, "line 7, column 'price': '12O0' is not a price"),
     ],
 )
 def test_bad_files_are_refused_and_nothing_is_written(org, name, data, reason):
@@ -260,7 +260,7 @@ def test_one_bad_file_in_a_folder_means_nothing_is_written(org, folder):
     [
         (lambda root: [root / "missing.md"], "no such file or folder"),
         (lambda root: [root / "photo.jpg"], ".jpg files are not supported"),
-        (lambda root: [root / "pictures"], "no Markdown, text, HTML, PDF, Word or CSV file in this folder"),
+        (lambda root: [root / "pictures"], "no Markdown, text, HTML, PDF, Word, CSV or Excel file in this folder"),
         (lambda root: [root / "fees.md", root / "guides" / "fees.md"], "two files would be stored under this name"),
     ],
 )

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from synclead.knowledge.listings import ListingRow, _Problem, describe, parse_amount, parse_listings
+from synclead.knowledge.listings import ParsedListing, ValueProblem, describe, parse_amount, parse_listings
 from synclead.knowledge.loaders import IngestError
 from tests.knowledge.files import LYON_RENTALS_FR, PARIS_RENTALS_EN
 
@@ -16,8 +16,8 @@ HEADER = "reference,kind,city,district,rooms,bedrooms,surface_m2,price,charges,a
 
 def test_english_layout_with_commas():
     a102, a103, s201 = parse_listings("paris.csv", PARIS_RENTALS_EN.encode())
-    assert a102 == ListingRow(
-        line=2,
+    assert a102 == ParsedListing(
+        where="line 2",
         reference="A-102",
         kind="rent",
         city="Paris",
@@ -73,7 +73,7 @@ def test_amounts_as_people_write_them(raw, amount):
 
 @pytest.mark.parametrize("raw", ["12O0", "1,2,3", "-5", "1.", "twelve", "1 250 € CC"])
 def test_what_is_not_an_amount(raw):
-    with pytest.raises(_Problem, match="is not a number"):
+    with pytest.raises(ValueProblem, match="is not a number"):
         parse_amount(raw)
 
 
@@ -84,7 +84,7 @@ def test_a_bad_price_on_line_7_names_the_line_and_the_column():
     with pytest.raises(IngestError) as caught:
         parse_listings("stock.csv", data)
     assert caught.value.name == "stock.csv"
-    assert "line 7, column 'price': '12O0' is not a number" in caught.value.reason
+    assert "line 7, column 'price': '12O0' is not a price." in caught.value.reason
     assert "nothing was stored" in caught.value.reason
 
 
@@ -153,7 +153,7 @@ def test_status_and_availability_words():
 def test_unknown_columns_are_ignored_and_blank_lines_skipped():
     data = b"reference,kind,city,price,photo_url\n\nA,rent,Paris,900,https://x.example/a.jpg\n,,,,\n"
     [row] = parse_listings("stock.csv", data)
-    assert (row.reference, row.line) == ("A", 3)
+    assert (row.reference, row.where) == ("A", "line 3")
 
 
 def test_english_sentence():
@@ -176,8 +176,8 @@ def test_french_sentence():
 
 
 def test_sentence_for_a_sale_with_a_property_type_already_sold():
-    row = ListingRow(
-        line=2,
+    row = ParsedListing(
+        where="line 2",
         reference="S-9",
         kind="sale",
         city="Paris",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from synclead.agent.answering import AgencyProfile
-from synclead.agent.conversation import ConversationAgent
+from synclead.agent.llm.conversation import ConversationAgent
+from synclead.agent.profile import AgencyProfile
 from synclead.engine.ports import CallInfo
 from synclead.engine.session import CallSession, SessionConfig
 from synclead.engine.turns import TurnConfig

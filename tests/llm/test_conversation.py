@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from synclead.agent.answering import AgencyProfile
-from synclead.agent.conversation import ConversationAgent
 from synclead.agent.knowledge import Listing, ListingCriteria, Passage
+from synclead.agent.llm.conversation import ConversationAgent
+from synclead.agent.profile import AgencyProfile
 from synclead.engine.ports import AgentReply
 from tests.llm.conftest import provider_for
 from tests.llm.emulator import ChatEmulator, Completion, Failure, ScriptedToolCall

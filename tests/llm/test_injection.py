@@ -32,10 +32,10 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from synclead.agent.answering import AgencyProfile
-from synclead.agent.conversation import PHRASES, ConversationAgent
 from synclead.agent.knowledge import Listing, ListingCriteria, Passage
-from synclead.agent.phone import speak_phone
+from synclead.agent.llm.conversation import PHRASES, ConversationAgent
+from synclead.agent.offline.numbers import speak_phone
+from synclead.agent.profile import AgencyProfile
 from synclead.knowledge.ingest import ingest_file
 from synclead.knowledge.models import Listing as ListingRow
 from synclead.knowledge.store import OrganizationKnowledge

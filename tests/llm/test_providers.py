@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from synclead.agent.llm import ChatError, Delta, Message, Tool, ToolCall
+from synclead.agent.llm.model import ChatError, Delta, Message, Tool, ToolCall
 from synclead.config import Settings
 from synclead.providers.llm import chat_model_for
 from synclead.providers.llm.mistral import MistralChat

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from synclead.agent.llm import Delta, Message, Tool
+from synclead.agent.llm.model import Delta, Message, Tool
 
 
 class ScriptedChat:

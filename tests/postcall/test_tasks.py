@@ -32,6 +32,18 @@ def crm(org) -> Iterator[WebhookReceiver]:
         yield receiver
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_test_call_gets_its_report_and_pages_no_one(make_call, crm) -> None:
+    call = make_call(TENANT, language="fr")
+    Call.objects.filter(pk=call.pk).update(is_test=True)
+    assert write_report(call.pk) is True
+    lead = Lead.objects.get(call=call)
+    assert lead.name == "Sophie Laurent" and Call.objects.get(pk=call.pk).report_ready_at is not None
+    assert not Delivery.objects.filter(lead=lead).exists() and not DBTaskResult.objects.exists()
+    call_command("db_worker", "--queue-name", "*", "--batch", "--no-startup-delay", verbosity=0)
+    assert crm.received == []
+
+
 @pytest.mark.django_db(transaction=True)  # real commits: the sending is enqueued when the report commits
 def test_job_is_idempotent(make_call, crm) -> None:
     call = make_call(TENANT, language="fr")

@@ -11,7 +11,7 @@ from pathlib import Path
 import jiwer
 import pytest
 
-from synclead.agent.phone import spoken_digits
+from synclead.agent.offline.numbers import spoken_digits
 from tests.simulator.e2e import demo_env, place_call
 
 pytestmark = [pytest.mark.slow]

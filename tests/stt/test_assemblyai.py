@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
@@ -109,6 +110,18 @@ async def test_the_session_is_opened_as_documented(emulator: AssemblyAIEmulator)
     assert session.query["format_turns"].lower() == "true"
     assert session.query["max_turn_silence"] == "1000"
     assert session.sent[0]["type"] == "Begin" and stream.session_id == "sess-1"
+
+
+async def test_an_organizations_names_go_as_key_terms(emulator: AssemblyAIEmulator) -> None:
+    shared = recognizer(emulator)
+    names = ["Saint-Georges", "rue des Martyrs", "Agence Lumière", "x" * 51]
+    stream = await shared.with_keyterms(names).open(call("fr"))
+    await stream.close()
+    assert json.loads(emulator.sessions[0].query["keyterms_prompt"]) == names[:3]  # over 50 characters: refused
+    # The process's recogniser is shared by every call: another organization's call gets no such terms.
+    stream = await shared.open(call("fr"))
+    await stream.close()
+    assert "keyterms_prompt" not in emulator.sessions[1].query
 
 
 async def test_english_calls_use_the_english_model(emulator: AssemblyAIEmulator) -> None:

@@ -1,10 +1,10 @@
-"""Chat models behind `synclead.agent.llm.ChatModel`: Mistral (`mistral`), any OpenAI-compatible server (`openai`)."""
+"""Chat models behind `synclead.agent.llm.model.ChatModel`: Mistral (`mistral`), any OpenAI-compatible server."""
 
 from __future__ import annotations
 
 import logging
 
-from synclead.agent.llm import ChatModel
+from synclead.agent.llm.model import ChatModel
 from synclead.config import Settings
 
 log = logging.getLogger(__name__)

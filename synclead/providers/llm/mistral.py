@@ -8,7 +8,7 @@ from typing import Any
 from mistralai.client import Mistral
 from mistralai.client.errors import MistralError, NoResponseError
 
-from synclead.agent.llm import ChatError, Delta, Message, Tool, ToolChoice
+from synclead.agent.llm.model import ChatError, Delta, Message, Tool, ToolChoice
 from synclead.providers.llm.wire import ToolCallAssembler, message_dicts, tool_dicts
 
 # Statuses that will fail the same way however often they are retried: bad request, key, permission, model.

@@ -9,7 +9,7 @@ from typing import Any
 
 import openai
 
-from synclead.agent.llm import ChatError, Delta, Message, Tool, ToolChoice
+from synclead.agent.llm.model import ChatError, Delta, Message, Tool, ToolChoice
 from synclead.providers.llm.wire import ToolCallAssembler, message_dicts, tool_dicts
 
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 422})

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from synclead.agent.llm import Message, Tool, ToolCall
+from synclead.agent.llm.model import Message, Tool, ToolCall
 
 
 def message_dicts(messages: Sequence[Message]) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import ipaddress
 from collections.abc import AsyncIterator, Sequence
 from urllib.parse import urlsplit
@@ -51,6 +52,8 @@ from synclead.engine.ports import (
 
 DEFAULT_HOST = "streaming.assemblyai.com"
 MODEL_FOR_LANGUAGE = {"en": "universal-streaming-english", "fr": "universal-streaming-multilingual"}
+MAX_KEYTERMS = 100  # `keyterms_prompt`'s limits
+MAX_KEYTERM_CHARS = 50
 MIN_BATCH_MS = 50  # the server's floor (error 3007 below it)
 MAX_BATCH_MS = 1000  # and its ceiling
 
@@ -123,6 +126,18 @@ class AssemblyAIStreaming:
         self.connect_timeout_s = connect_timeout_s
         self.begin_timeout_s = begin_timeout_s
         self.terminate_timeout_s = terminate_timeout_s
+
+    def with_keyterms(self, keyterms: Sequence[str]) -> AssemblyAIStreaming:
+        """The same recogniser with an organization's names as `keyterms_prompt` (its districts, streets, people).
+
+        The service takes at most 100 terms of at most 50 characters: longer ones are left out, the first 100 kept.
+        """
+        terms = [term.strip() for term in keyterms if 0 < len(term.strip()) <= MAX_KEYTERM_CHARS]
+        if not terms and not self.keyterms:
+            return self
+        chosen = copy.copy(self)
+        chosen.keyterms = terms[:MAX_KEYTERMS]
+        return chosen
 
     def parameters(self, language: str) -> StreamingParameters:
         model = self.speech_model or MODEL_FOR_LANGUAGE.get(language, MODEL_FOR_LANGUAGE["fr"])

@@ -7,7 +7,9 @@ milliseconds of CPU, which the event loop carrying every call's audio must never
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from synclead.audio.resample import resample
-from synclead.engine.ports import SAMPLE_RATE, Pcm, Transcript
+from synclead.engine.ports import SAMPLE_RATE, Pcm, SpeechToText, Transcript
 from synclead.providers.models import resolve_whisper_model
 
 if TYPE_CHECKING:
@@ -28,6 +30,12 @@ WHISPER_RATE = 16000
 # decoding 10.0 % WER, beam 2 and beam 5 both 7.2 %. Beam 2 keeps the gain for less CPU than 5, and CPU is
 # what concurrent calls queue for (beam 5 cost ~+6-13 % per turn, beam 2 about half of that).
 DEFAULT_BEAM_SIZE = 2
+
+# Whisper reads at most 223 prompt tokens and keeps the last ones; a French place name costs about three tokens, a
+# character about a third of one: this leaves room for the rest of the prompt.
+PROMPT_CHARS = 480
+# faster-whisper's own threshold for a decode stuck in a loop (text that zips too well).
+LOOPING_COMPRESSION = 2.4
 
 _models: dict[tuple[str, int, int], WhisperModel] = {}
 _models_lock = threading.Lock()
@@ -52,6 +60,17 @@ def load_model(path: str, cpu_threads: int, workers: int = 1) -> WhisperModel:
             )
             _models[key] = model
     return model
+
+
+def vocabulary_prompt(terms: Sequence[str], max_chars: int = PROMPT_CHARS) -> str:
+    """Names as Whisper reads them best: a plain comma-separated list, the most useful first, within its budget."""
+    prompt = ""
+    for term in terms:
+        candidate = f"{prompt}, {term}" if prompt else term
+        if len(candidate) > max_chars:
+            break
+        prompt = candidate
+    return f"{prompt}." if prompt else ""
 
 
 class WhisperSTT:
@@ -91,6 +110,11 @@ class WhisperSTT:
             vocabulary=vocabulary,
         )
 
+    def with_vocabulary(self, terms: Sequence[str]) -> SpeechToText:
+        """This recogniser for one call, prompted with the organization's names (`knowledge/vocabulary.py`)."""
+        prompt = vocabulary_prompt(terms)
+        return _Prompted(self, prompt) if prompt else self
+
     @property
     def model(self) -> WhisperModel:
         return load_model(self.model_path, self.cpu_threads, self.workers)
@@ -106,6 +130,14 @@ class WhisperSTT:
             return Transcript(text="", language=language)
         samples = resample(audio.astype(np.float32) * (1 / 32768), SAMPLE_RATE, WHISPER_RATE)
         prompt = vocabulary if vocabulary is not None else self.vocabulary
+        transcript, astray = self._decode(samples, language, prompt)
+        if prompt and astray:
+            # A prompt can pull Whisper into repeating its names ("Boulogne-Boulogne-…") or reciting them over a
+            # word it did not catch: this turn is decoded again without it.
+            transcript, _ = self._decode(samples, language, "")
+        return transcript
+
+    def _decode(self, samples: np.ndarray, language: str, prompt: str | None) -> tuple[Transcript, bool]:
         segments, info = self.model.transcribe(
             samples,
             language=language,
@@ -121,14 +153,40 @@ class WhisperSTT:
         texts: list[str] = []
         logprob_sum = 0.0
         tokens = 0
+        looping = False
         for segment in segments:  # a generator: decoding happens as it is consumed
             texts.append(segment.text.strip())
             weight = max(len(segment.tokens), 1)
             logprob_sum += segment.avg_logprob * weight
             tokens += weight
+            looping = looping or segment.compression_ratio > LOOPING_COMPRESSION
         text = " ".join(part for part in texts if part)
-        return Transcript(text=text, language=info.language, confidence=logprob_sum / tokens if tokens else 0.0)
+        transcript = Transcript(text=text, language=info.language, confidence=logprob_sum / tokens if tokens else 0.0)
+        return transcript, bool(prompt) and (looping or _repeats_itself(text))
 
     async def transcribe(self, audio: Pcm, language: str, vocabulary: str | None = None) -> Transcript:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self.transcribe_sync, audio, language, vocabulary)
+
+
+def _repeats_itself(text: str) -> bool:
+    """Three words said twice in one turn: how a prompt-led loop starts before it is long enough to compress."""
+    words = re.findall(r"\w+", text.lower())
+    seen: set[tuple[str, ...]] = set()
+    for index in range(len(words) - 2):
+        trigram = tuple(words[index : index + 3])
+        if trigram in seen:
+            return True
+        seen.add(trigram)
+    return False
+
+
+class _Prompted:
+    """`SpeechToText` for one call: the shared model and threads, with the call's organization's names."""
+
+    def __init__(self, whisper: WhisperSTT, vocabulary: str) -> None:
+        self.whisper = whisper
+        self.vocabulary = vocabulary
+
+    async def transcribe(self, audio: Pcm, language: str) -> Transcript:
+        return await self.whisper.transcribe(audio, language, vocabulary=self.vocabulary)
