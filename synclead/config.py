@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     stt_threads: int = Field(2, alias="SYNCLEAD_STT_THREADS", ge=1, le=64)
     end_of_turn_ms: int = Field(600, alias="SYNCLEAD_END_OF_TURN_MS", ge=100, le=5000)
     max_call_s: int = Field(600, alias="SYNCLEAD_MAX_CALL_S", ge=10, le=7200)
+    # A member trying the agent from the dashboard (a test call in the browser): shorter than a caller's limit.
+    test_call_max_s: int = Field(300, alias="SYNCLEAD_TEST_CALL_MAX_S", ge=10, le=3600)
     silence_timeout_s: int = Field(8, alias="SYNCLEAD_SILENCE_TIMEOUT_S", ge=2, le=120)
 
     @field_validator("public_url")

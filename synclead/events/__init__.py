@@ -19,6 +19,11 @@ def call_channel(call_sid: str) -> str:
     return f"synclead.call.{call_sid}"
 
 
+def organization_channel(organization_id: int) -> str:
+    """Where an organization's calls announce that they started and ended (the live calls page)."""
+    return f"synclead.organization.{organization_id}"
+
+
 @lru_cache(maxsize=1)
 def get_bus() -> Bus:
     from synclead.config import get_settings
@@ -31,4 +36,4 @@ def get_bus() -> Bus:
     return LocalBus()
 
 
-__all__ = ["COMMANDS", "Bus", "LocalBus", "call_channel", "get_bus"]
+__all__ = ["COMMANDS", "Bus", "LocalBus", "call_channel", "get_bus", "organization_channel"]

@@ -24,11 +24,13 @@ from starlette.applications import Starlette  # noqa: E402
 from starlette.routing import Mount, Route, WebSocketRoute  # noqa: E402
 from starlette.staticfiles import StaticFiles  # noqa: E402
 
-from synclead.agent.answering import AgencyProfile, AnsweringAgent  # noqa: E402
-from synclead.agent.phrases import PHRASES  # noqa: E402
+from synclead.agent.offline.answering import AnsweringAgent  # noqa: E402
+from synclead.agent.offline.answering_phrases import PHRASES  # noqa: E402
+from synclead.agent.profile import AgencyProfile  # noqa: E402
+from synclead.agent.sentences import split_sentences  # noqa: E402
 from synclead.config import Settings, get_settings  # noqa: E402
-from synclead.engine.speech import split_sentences  # noqa: E402
 from synclead.gateway import database, drain, sweep  # noqa: E402
+from synclead.gateway.browser_call import BrowserCallHandler  # noqa: E402
 from synclead.gateway.health import Probes  # noqa: E402
 from synclead.gateway.media import MediaStreamHandler  # noqa: E402
 from synclead.gateway.periodic import Scheduler  # noqa: E402
@@ -41,12 +43,13 @@ from synclead.web.organizations.models import Organization  # noqa: E402
 log = logging.getLogger(__name__)
 
 
-def fixed_phrases() -> list[tuple[str, str]]:
-    """Every sentence the agent can say before it knows anything about the caller, per organization."""
-    phrases: set[tuple[str, str]] = set()
+def fixed_phrases() -> list[tuple[str, ...]]:
+    """Every sentence the agent can say before it knows anything about the caller, per organization: its greeting
+    in its own voice (text, language, voice), and the phrases every organization shares (text, language)."""
+    phrases: set[tuple[str, ...]] = set()
     for org in Organization.objects.all():
         greeting = AnsweringAgent(AgencyProfile(org.name, org.language, org.greeting)).greeting()
-        phrases.update((s, org.language) for s in split_sentences(greeting))
+        phrases.update((s, org.language, org.voice) for s in split_sentences(greeting))
     for language, table in PHRASES.items():
         for text in table.values():
             if "$" not in text:
@@ -95,6 +98,7 @@ def create_app(providers: Providers | None = None, settings: Settings | None = N
     return Starlette(
         routes=[
             WebSocketRoute("/twilio/media", handler.handle),
+            WebSocketRoute("/browser/call", BrowserCallHandler(handler).handle),
             Route("/healthz", probes.healthz),
             Route("/readyz", probes.readyz),
             Route("/metrics", probes.metrics),

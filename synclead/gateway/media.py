@@ -14,7 +14,7 @@ import time
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from synclead import logs
-from synclead.agent.answering import AgencyProfile
+from synclead.agent.profile import AgencyProfile
 from synclead.audio import mulaw
 from synclead.config import Settings
 from synclead.engine.ports import CallInfo, Pcm
@@ -26,6 +26,7 @@ from synclead.gateway.call_audio import CallAudioWriter, max_samples_for, record
 from synclead.gateway.providers import Providers
 from synclead.gateway.recorder import DatabaseRecorder
 from synclead.knowledge.models import Passage
+from synclead.knowledge.vocabulary import vocabulary_for
 from synclead.telephony.twilio import messages, rest
 from synclead.telephony.twilio.signatures import SIGNATURE_HEADER, verify_websocket
 from synclead.telephony.twilio.stream_auth import claim_stream
@@ -133,6 +134,8 @@ def agency_profile(org: Organization, language: str) -> AgencyProfile:
         timezone=org.timezone,
         has_knowledge=Passage.objects.filter(organization=org).exists(),
         stt=org.stt,
+        voice=org.voice,
+        vocabulary=tuple(vocabulary_for(org.pk)),
     )
 
 
@@ -325,8 +328,8 @@ class MediaStreamHandler:
         session = CallSession(
             info,
             agent=self.providers.agent_factory(info, profile),
-            stt=self.providers.stt,
-            tts=self.providers.tts,
+            stt=self.providers.stt_for(profile),
+            tts=self.providers.tts_for(profile),
             vad=self.providers.vad_factory(),
             output=output,
             observer=self.recorder,

@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from synclead.engine.ports import CallOutcome, UtteranceRecord
-from synclead.events import call_channel, get_bus
+from synclead.events import call_channel, get_bus, organization_channel
 from synclead.gateway import database
 from synclead.gateway import metrics as prometheus
 from synclead.postcall.tasks import enqueue_after_commit
+from synclead.web.calls.live_lead import LiveLead
 from synclead.web.calls.models import Call, CallStatus, Utterance
 from synclead.web.leads.models import Lead, Source
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 class DatabaseRecorder:
     def __init__(self) -> None:
         self._metrics: dict[str, dict] = {}
+        # What each call's caller has told so far, published as it changes for the live dashboard.
+        self._live: dict[str, LiveLead] = {}
 
     def utterance(self, call_sid: str, record: UtteranceRecord) -> None:
         def write() -> None:
@@ -48,8 +51,12 @@ class DatabaseRecorder:
                 "interrupted": record.interrupted,
             },
         )
+        fields = self._watch(call_sid).heard(record)
+        if fields is not None:
+            get_bus().publish(call_channel(call_sid), {"type": "lead", "fields": fields})
 
     def metric(self, call_sid: str, name: str, value: dict) -> None:
+        self._watch(call_sid)
         metrics = self._metrics.setdefault(
             call_sid, {"greeting_ms": None, "turns": [], "barge_ins": [], "provider_errors": []}
         )
@@ -80,6 +87,17 @@ class DatabaseRecorder:
             data={"end": outcome, "duration_ms": duration_ms},
         )
         get_bus().publish(call_channel(call_sid), {"type": "ended", "reason": outcome.reason})
+        self._live.pop(call_sid, None)
+        # After the row is closed (the writes keep their order), so a page that hears of the end reads the end.
+        database.submit(lambda: announce(call_sid, {"type": "ended", "reason": outcome.reason}), call_sid=call_sid)
+
+    def _watch(self, call_sid: str) -> LiveLead:
+        """The call's live lead; on the call's first event, its organization's live page hears that it started."""
+        live = self._live.get(call_sid)
+        if live is None:
+            live = self._live[call_sid] = LiveLead()
+            database.submit(lambda: announce(call_sid, {"type": "started"}, live), call_sid=call_sid)
+        return live
 
     def recording_missing(self, call_sid: str, reason: str) -> None:
         """The call's own recording could not be written (`reason`: "disk full"); its page must say so."""
@@ -129,6 +147,17 @@ def finish_call(call_sid: str, outcome: CallOutcome, duration_ms: int, metrics: 
         )
         # The report job needs the committed call and utterances; the lead above stands even if it never runs.
         enqueue_after_commit(call.pk)
+
+
+def announce(call_sid: str, event: dict, live: LiveLead | None = None) -> None:
+    """Publish `event` on the call's organization's channel; teach `live` the call's language and caller ID."""
+    row = Call.objects.filter(call_sid=call_sid).values_list("organization_id", "language", "from_number").first()
+    if row is None:  # nothing to announce; not a lost write
+        return
+    organization_id, language, from_number = row
+    if live is not None:
+        live.language, live.caller_number = language, from_number
+    get_bus().publish(organization_channel(organization_id), {**event, "call_sid": call_sid})
 
 
 def note_recording_missing(call_sid: str, reason: str) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from synclead.agent.phone import parse_phone
+from synclead.agent.offline.numbers import parse_phone
 from synclead.config import get_settings
 from synclead.engine.ports import CallOutcome
 from synclead.gateway.recorder import finish_call

@@ -42,12 +42,16 @@ def send_email(delivery: Delivery) -> str:
 
 def send_webhook(delivery: Delivery) -> str:
     lead = delivery.lead
-    body = json.dumps(webhook_payload(lead), ensure_ascii=False).encode()
+    payload = webhook_payload(lead)
+    if delivery.pk is None:
+        # A test from the settings page (`trial.py`): no lead exists, and the CRM must not file one.
+        payload["event"] = "test"
+    body = json.dumps(payload, ensure_ascii=False).encode()
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "SYNCLEAD-Webhook/1",
         # The same id on every retry, so the CRM can drop a message it already processed.
-        "X-Synclead-Delivery": str(delivery.pk),
+        "X-Synclead-Delivery": str(delivery.pk or "test"),
     }
     if lead.organization.webhook_secret:
         headers["X-Synclead-Signature"] = sign(body, lead.organization.webhook_secret)

@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "synclead.web.dashboard",
     "synclead.web.service",
     "synclead.web.audit",
+    "synclead.web.evals",
     "synclead.knowledge",
     "synclead.notifications",
     "axes",
@@ -163,9 +164,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language cookie, else the browser's Accept-Language; a signed-in user's own choice overrides both below.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "synclead.web.dashboard.language.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -206,6 +210,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ]
@@ -231,6 +236,13 @@ if _cfg.redis_url:
     RQ_QUEUES = {"default": {"URL": _cfg.redis_url, "DEFAULT_TIMEOUT": 600}}
 
 LANGUAGE_CODE = "en"
+# The dashboard's languages (`synclead/web/locale/`); each user picks one in the header.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers as each language writes them (`synclead/web/formats/`).
+FORMAT_MODULE_PATH = ["synclead.web.formats"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

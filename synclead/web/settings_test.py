@@ -43,5 +43,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # exception for localhost, other clients do not). The production profile's own values are checked in a subprocess.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False
 # Tests send the Host they need, an attacker's included, to show that what a request claims is not believed.
 ALLOWED_HOSTS = ["*"]

@@ -101,6 +101,9 @@ def test_a_call_through_assemblyai_and_mistral(tmp_path, emulators):
     assert "open" in json.dumps(llm.requests[0]["messages"]).lower()
     assert stt.sessions and min(stt.sessions[0].batch_ms) >= 50
     assert stt.sessions[0].query.get("encoding") == "pcm_mulaw"
+    # The demo agency's names, found when its documents were ingested, went to AssemblyAI as key terms.
+    keyterms = json.loads(stt.sessions[0].query["keyterms_prompt"])
+    assert {"rue des Martyrs", "Saint-Georges", "Batignolles"} <= set(keyterms) and len(keyterms) <= 100
     # The model's sentences were spoken by the cloud voice (cached greetings stay offline).
     assert any("9 am to 7 pm" in r.body.get("input", "") for r in tts.requests)
 

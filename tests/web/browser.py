@@ -20,9 +20,9 @@ BROWSER_TESTS = [
 ]
 
 
-def snapshot(page, name: str) -> None:
+def snapshot(page, name: str, *, full_page: bool = True) -> None:
     """With SYNCLEAD_SCREENSHOTS set to a folder, keep a picture of the page for a look by eye."""
     folder = os.environ.get("SYNCLEAD_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page, animations="disabled")

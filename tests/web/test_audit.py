@@ -12,6 +12,7 @@ from django.test import Client
 from synclead.config import get_settings
 from synclead.web.audit.models import Action, AuditEvent
 from synclead.web.calls.models import Call
+from synclead.web.organizations.models import Role
 
 CAMILLE = "+33612345678"
 
@@ -26,8 +27,8 @@ def with_recording(call: Call) -> Call:
 
 
 def member(django_user_model, organization, username: str, *, owner: bool) -> Client:
-    user = django_user_model.objects.create_user(username, f"{username}@example.com", "x", is_staff=owner)
-    organization.members.add(user)
+    user = django_user_model.objects.create_user(username, f"{username}@example.com", "x")
+    organization.members.add(user, through_defaults={"role": Role.OWNER if owner else Role.ADVISOR})
     client = Client()
     client.force_login(user)
     return client

@@ -80,7 +80,7 @@ def test_list_row_reads_as_the_agency_would_say_it(client_a, org_a, make_call):
     assert "+33 6 12 34 56 78" in html
     assert "1:35" in html
     assert "Completed" in html
-    assert "Camille Durand" in html and "visit" in html
+    assert "Camille Durand" in html and "Viewing" in html  # the intent `visit`, as a label
     assert f'href="{detail(call)}"' in html
 
 
@@ -147,8 +147,9 @@ def test_list_costs_the_same_queries_for_three_calls_or_forty(client_a, org_a, m
     for size in (3, 40):
         while org_a.calls.count() < size:
             make_call(org_a, lead=org_a.calls.count() % 2 == 0, utterances=[])
-        # Session, user, organizations, their numbers, the count, the page: whatever the number of calls.
-        with django_assert_num_queries(7):
+        # Session, user, organizations, their numbers, the count, the page, the onboarding checklist, whether the
+        # user owns an organization (the Audit link): whatever the number of calls.
+        with django_assert_num_queries(9):
             assert client_a.get(LIST).status_code == 200
 
 
@@ -222,8 +223,8 @@ def test_detail_without_a_lead_or_transcript(client_a, org_a, make_call):
 
 def test_detail_costs_a_fixed_number_of_queries(client_a, org_a, make_call, django_assert_num_queries):
     call = make_call(org_a)
-    # Session, user, the call with its organization and lead, its utterances.
-    with django_assert_num_queries(5):
+    # Session, user, the call with its organization and lead, its utterances, whether the user owns an organization.
+    with django_assert_num_queries(6):
         client_a.get(detail(call))
 
 

@@ -40,6 +40,7 @@ EVERY_SETTING = {
     "--max-input-tokens": "8000",
     "--max-output-tokens": "300",
     "--stt": "assemblyai",
+    "--voice": "kokoro_male",
     "--intents": "rent, buy, sell, other",
     "--notify-email": "off",
     "--notify-sms": "+33612345678",
@@ -95,6 +96,7 @@ def test_set_every_setting(org):
     assert org.business_hours == {"mon": [["09:00", "12:30"], ["14:00", "19:00"]], "sat": [["10:00", "24:00"]]}
     assert org.staff_number == "+33142685399"  # typed with spaces, stored in E.164
     assert (org.llm, org.llm_model, org.temperature, org.stt) == ("mistral", "mistral-small-latest", 0.5, "assemblyai")
+    assert org.voice == "kokoro_male"
     assert (org.max_input_tokens, org.max_output_tokens) == (8000, 300)
     assert org.intents == ["rent", "buy", "sell", "other"]
     assert (org.notify_email, org.notify_sms) == (False, "+33612345678")
@@ -118,6 +120,7 @@ def test_show_prints_every_setting_with_the_secret_masked(org):
     assert "webhook_secret        set (8 chars)" in lines
     assert "max_concurrent_calls  20" in lines
     assert "llm                   (SYNCLEAD_LLM)" in lines
+    assert "voice                 kokoro_female" in lines  # the French voice a new agency gets
     # A text on several lines stays under its setting.
     assert "facts                 Line one." in lines and "                      Line two." in lines
 
@@ -156,6 +159,7 @@ def test_a_webhook_may_be_plain_http_only_on_this_machine(org):
         ("--language", "de", "'de' is not one of en, fr"),
         ("--llm", "gpt", "'gpt' is not one of"),
         ("--stt", "google", "'google' is not one of"),
+        ("--voice", "robot", "'robot' is not one of kokoro_female, kokoro_male, espeak"),
         ("--notify-email", "maybe", "neither on nor off"),
         ("--retention-days", "0", "greater than or equal to 1"),
         ("--retention-days", "a year", "not a whole number"),

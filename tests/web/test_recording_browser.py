@@ -38,7 +38,7 @@ def test_the_recording_plays_on_the_call_page(live_server, page, user_a, passwor
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", user_a.username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.get_by_role("button", name="Log in").click()
     page.goto(f"{live_server.url}/calls/{call.call_sid}/")
     audio = page.locator("audio")
     assert audio.count() == 1

@@ -87,7 +87,7 @@ def test_the_dashboard_works_under_its_content_security_policy(
     from playwright.sync_api import expect
 
     owner = django_user_model.objects.create_user("odile", "odile@example.com", "a long passphrase", is_staff=True)
-    org_a.members.add(owner)
+    org_a.members.add(owner, through_defaults={"role": "owner"})
     call = make_call(org_a)
     path = get_settings().recordings_dir / org_a.slug / f"{call.call_sid}.wav"
     path.parent.mkdir(parents=True, exist_ok=True)

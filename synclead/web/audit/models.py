@@ -5,24 +5,30 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from synclead.web.organizations.models import Organization
 
 
 class Action(models.TextChoices):
-    LISTENED = "listened", "Listened to a recording"
-    DOWNLOADED = "downloaded", "Downloaded a recording"
-    EXPORTED = "exported", "Exported"
-    ERASED = "erased", "Erased a caller"
+    LISTENED = "listened", _("Listened to a recording")
+    DOWNLOADED = "downloaded", _("Downloaded a recording")
+    EXPORTED = "exported", _("Exported")
+    ERASED = "erased", _("Erased a caller")
+    # What the organization's owners decided, and who belongs to it.
+    SETTINGS_CHANGED = "settings", _("Changed settings")
+    TEST_SENT = "test_sent", _("Sent a test notification")
+    INVITED = "invited", _("Invited a member")
+    INVITE_REVOKED = "invite_revoked", _("Revoked an invitation")
+    JOINED = "joined", _("Joined")
+    ROLE_CHANGED = "role_changed", _("Changed a member's role")
+    MEMBER_REMOVED = "member_removed", _("Removed a member")
 
 
 def is_owner(user) -> bool:
-    """May read the audit log of the organizations they belong to.
-
-    Membership has no role yet: an organization's owners are its members who are also staff (`is_staff`), and
-    SYNCLEAD's superusers, who see every organization's log.
-    """
-    return user.is_authenticated and user.is_active and (user.is_superuser or user.is_staff)
+    """May read the audit log of the organizations they own: an owner of at least one, or a superuser (who sees
+    every organization's log)."""
+    return Organization.objects.owned_by(user).exists()
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -32,7 +38,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
             return self.none()
         if user.is_superuser:
             return self.all()
-        return self.filter(organization__in=Organization.objects.filter(members=user))
+        # An advisor in one organization and owner of another reads the second one's log only.
+        return self.filter(organization__in=Organization.objects.owned_by(user))
 
 
 class AuditEvent(models.Model):

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from synclead.web.organizations.models import Organization
 
 
 class CallStatus(models.TextChoices):
-    RINGING = "ringing", "Ringing"
-    IN_PROGRESS = "in-progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    BUSY = "busy", "Busy"
-    FAILED = "failed", "Failed"
-    NO_ANSWER = "no-answer", "No answer"
-    CANCELED = "canceled", "Canceled"
+    RINGING = "ringing", _("Ringing")
+    IN_PROGRESS = "in-progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    BUSY = "busy", _("Busy")
+    FAILED = "failed", _("Failed")
+    NO_ANSWER = "no-answer", _("No answer")
+    CANCELED = "canceled", _("Canceled")
 
 
 class CallQuerySet(models.QuerySet["Call"]):
@@ -50,20 +52,30 @@ class Call(models.Model):
     # Moved forward every few seconds by the gateway process carrying the stream: a call in progress whose
     # heartbeat stopped lost its process, and is closed from what was persisted (`gateway/sweep.py`).
     alive_at = models.DateTimeField(null=True, blank=True)
+    # A member talking to the agent from the dashboard, not a caller: the same engine, report and lead, but not a
+    # call the business received.
+    is_test = models.BooleanField(default=False, help_text="Placed from the dashboard to try the agent.")
+    tested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="test_calls"
+    )
 
     objects = CallQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["organization", "-started_at"])]
+        indexes = [
+            models.Index(fields=["organization", "-started_at"]),
+            # The calls list across several organizations, and the analytics' date ranges.
+            models.Index(fields=["-started_at", "-id"], name="call_started_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.call_sid} from {self.from_number}"
 
 
 class Role(models.TextChoices):
-    CALLER = "caller", "Caller"
-    AGENT = "agent", "Agent"
+    CALLER = "caller", _("Caller")
+    AGENT = "agent", _("Agent")
 
 
 class Utterance(models.Model):
@@ -76,6 +88,8 @@ class Utterance(models.Model):
 
     class Meta:
         ordering = ["start_ms", "id"]
+        # "Did the caller say anything?" (the analytics' answered calls), one index probe per call.
+        indexes = [models.Index(fields=["call", "role"], name="utterance_call_role_idx")]
 
     def __str__(self) -> str:
         return f"{self.role}: {self.text[:60]}"

@@ -25,6 +25,8 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
@@ -38,7 +40,7 @@ PENDING_FOR_S = 300
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=16,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
@@ -47,7 +49,7 @@ class CodeForm(forms.Form):
         # Apps show the code as "123 456"; people type it as they see it.
         code = "".join(self.cleaned_data["code"].split())
         if not (code.isascii() and code.isdigit() and len(code) == 6):
-            raise forms.ValidationError("Enter the 6 digits your authenticator app shows.")
+            raise forms.ValidationError(_("Enter the 6 digits your authenticator app shows."))
         return code
 
 
@@ -114,7 +116,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     """The second step: the code of the user whose password was right a moment ago."""
     user, pending = _pending_user(request)
     if user is None:
-        messages.info(request, "Log in again: the code is asked for within five minutes of the password.")
+        messages.info(request, _("Log in again: the code is asked for within five minutes of the password."))
         return redirect("dashboard:login")
     form = CodeForm(request.POST or None)
     if request.method == "POST":
@@ -123,7 +125,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             return locked_out(request)
         device = confirmed_device(user)
         if device is not None and not device.verify_is_allowed()[0]:
-            form.add_error(None, "Too many wrong codes in a row: wait a few seconds before the next one.")
+            form.add_error(None, _("Too many wrong codes in a row: wait a few seconds before the next one."))
             return render(request, "dashboard/login_code.html", {"form": form}, status=429)
         if form.is_valid() and device is not None and device.verify_token(form.cleaned_data["code"]):
             del request.session[PENDING]
@@ -135,7 +137,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if form.is_valid():
-            form.add_error("code", "That code is not right. Enter the one your authenticator app shows now.")
+            form.add_error("code", _("That code is not right. Enter the one your authenticator app shows now."))
     return render(request, "dashboard/login_code.html", {"form": form})
 
 
@@ -157,15 +159,15 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             setup.confirmed = True
             setup.save(update_fields=["confirmed"])
             otp_login(request, setup)
-            messages.success(request, "Two-factor login is on: from now on, logging in asks for a code.")
+            messages.success(request, _("Two-factor login is on: from now on, logging in asks for a code."))
             return redirect("dashboard:two_factor")
-        form.add_error("code", "That code is not right. Check the app shows SYNCLEAD and enter its current code.")
+        form.add_error("code", _("That code is not right. Check the app shows SYNCLEAD and enter its current code."))
     uri = setup.config_url
     context = {
         "form": form,
         "uri": uri,
         # Markup segno wrote from our own URI: nothing from a request is in it.
-        "qr": mark_safe(segno.make(uri, error="m").svg_inline(scale=5, svgclass="qr", title="QR code to scan")),
+        "qr": mark_safe(segno.make(uri, error="m").svg_inline(scale=5, svgclass="qr", title=_("QR code to scan"))),
         "secret": " ".join(_groups(b32encode(setup.bin_key).decode(), 4)),
     }
     return render(request, "dashboard/two_factor.html", context)
@@ -177,9 +179,9 @@ def _two_factor_on(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
         # A code, not just the session: whoever finds a logged-in browser must not be able to turn it off.
         if device.verify_token(form.cleaned_data["code"]):
             TOTPDevice.objects.filter(user=request.user).delete()
-            messages.success(request, "Two-factor login is off: your password alone logs you in.")
+            messages.success(request, _("Two-factor login is off: your password alone logs you in."))
             return redirect("dashboard:two_factor")
-        form.add_error("code", "That code is not right: two-factor login stays on.")
+        form.add_error("code", _("That code is not right: two-factor login stays on."))
     return render(request, "dashboard/two_factor.html", {"form": form, "enabled": True})
 
 

@@ -14,10 +14,12 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from synclead.web.leads.models import FollowUp, Lead, Urgency
 
-ALLOWED_EXTENSIONS = ("md", "markdown", "txt", "html", "htm", "pdf", "docx", "csv")
+ALLOWED_EXTENSIONS = ("md", "markdown", "txt", "html", "htm", "pdf", "docx", "csv", "xlsx")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_NAME_LENGTH = 255  # Document.name
 MAX_FILES_PER_UPLOAD = 20
@@ -30,18 +32,18 @@ def safe_file_name(raw: str) -> str:
     # macOS sends decomposed accents: without NFC, "Modèle.md" uploaded twice would become two documents.
     name = unicodedata.normalize("NFC", name)
     if any(unicodedata.category(char) in ("Cc", "Cf") for char in name):
-        raise ValidationError("The file name contains control characters; rename the file and try again.")
+        raise ValidationError(_("The file name contains control characters; rename the file and try again."))
     if name in ("", ".", ".."):
-        raise ValidationError("The file has no name.")
+        raise ValidationError(_("The file has no name."))
     if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError(f"The file name is longer than {MAX_NAME_LENGTH} characters.")
+        raise ValidationError(_("The file name is longer than %(limit)d characters.") % {"limit": MAX_NAME_LENGTH})
     return name
 
 
 def shown_name(raw: str) -> str:
     """A rejected file's name as it can be quoted back to the user, even when it cannot be stored."""
     name = raw.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return "".join("?" if unicodedata.category(char) in ("Cc", "Cf") else char for char in name)[:80] or "(no name)"
+    return "".join("?" if unicodedata.category(char) in ("Cc", "Cf") else char for char in name)[:80] or _("(no name)")
 
 
 def check_upload(upload: UploadedFile) -> str:
@@ -50,11 +52,14 @@ def check_upload(upload: UploadedFile) -> str:
     extension = os.path.splitext(name)[1].lower().lstrip(".")
     if extension not in ALLOWED_EXTENSIONS:
         allowed = ", ".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)
-        raise ValidationError(f"This kind of file cannot be added. Accepted: {allowed}.")
+        raise ValidationError(_("This kind of file cannot be added. Accepted: %(allowed)s.") % {"allowed": allowed})
     if not upload.size:
-        raise ValidationError("The file is empty.")
+        raise ValidationError(_("The file is empty."))
     if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB, the most a document can be.")
+        raise ValidationError(
+            _("The file is larger than %(limit)d MB, the most a document can be.")
+            % {"limit": MAX_UPLOAD_BYTES // 2**20}
+        )
     return name
 
 
@@ -94,15 +99,15 @@ class UploadForm(forms.Form):
     """Files for the knowledge base. One bad file is reported and set aside; the others still go in."""
 
     files = MultipleFileField(
-        label="Files",
-        error_messages={"required": "Choose at least one file to upload."},
+        label=gettext_lazy("Files"),
+        error_messages={"required": gettext_lazy("Choose at least one file to upload.")},
         widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}),
     )
 
     def clean_files(self) -> list[UploadedFile]:
         uploads: list[UploadedFile] = self.cleaned_data["files"]
         if len(uploads) > MAX_FILES_PER_UPLOAD:
-            raise ValidationError(f"Upload at most {MAX_FILES_PER_UPLOAD} files at a time.")
+            raise ValidationError(_("Upload at most %(limit)d files at a time.") % {"limit": MAX_FILES_PER_UPLOAD})
         return uploads
 
     def clean(self) -> dict[str, Any]:
@@ -118,7 +123,7 @@ class UploadForm(forms.Form):
                 continue
             # Two files with one name would silently replace each other; the document name is the identity.
             if name in seen:
-                self.checked.append(Rejected(name, "Another file with this name is in the same upload."))
+                self.checked.append(Rejected(name, _("Another file with this name is in the same upload.")))
                 continue
             seen.add(name)
             self.checked.append(Accepted(name, upload))
@@ -144,7 +149,12 @@ class LeadUpdateForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = ["follow_up", "assignee", "notes", "due_at"]
-        labels = {"follow_up": "Status", "due_at": "Call back by"}
+        labels = {
+            "follow_up": gettext_lazy("Status"),
+            "assignee": gettext_lazy("Assignee"),
+            "notes": gettext_lazy("Notes"),
+            "due_at": gettext_lazy("Call back by"),
+        }
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 5}),
             # The view activates the organization's time zone, so the browser's naive local time is the agency's.
@@ -158,7 +168,7 @@ class LeadUpdateForm(forms.ModelForm):
         # The queryset is the server-side check: another agency's user id is "not one of the available choices".
         assignee.queryset = self.instance.organization.members.order_by("first_name", "last_name", "username")  # type: ignore[attr-defined]
         assignee.label_from_instance = lambda user: user.get_full_name() or user.get_username()  # type: ignore[attr-defined]
-        assignee.empty_label = "Nobody yet"  # type: ignore[attr-defined]
+        assignee.empty_label = _("Nobody yet")  # type: ignore[attr-defined]
         self.fields["due_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
@@ -172,22 +182,26 @@ class LeadUpdateForm(forms.ModelForm):
             status = cleaned["follow_up"] = FollowUp.ASSIGNED
         if status != self.previous_status and status not in TRANSITIONS[self.previous_status]:
             old, new = FollowUp(self.previous_status).label, FollowUp(status).label
-            self.add_error("follow_up", f"A lead cannot go from “{old}” to “{new}”.")
+            self.add_error("follow_up", _("A lead cannot go from “%(old)s” to “%(new)s”.") % {"old": old, "new": new})
         if status == FollowUp.ASSIGNED and assignee is None:
-            self.add_error("assignee", "Choose who follows this lead up.")
+            self.add_error("assignee", _("Choose who follows this lead up."))
         return cleaned
 
 
 class LeadFilterForm(forms.Form):
     """The inbox filters, read from the query string; a value that is not offered is ignored, not an error page."""
 
-    ASSIGNEE_CHOICES = [("", "Anyone"), ("mine", "Mine"), ("nobody", "Nobody")]
+    ASSIGNEE_CHOICES = [
+        ("", gettext_lazy("Anyone")),
+        ("mine", gettext_lazy("Mine")),
+        ("nobody", gettext_lazy("Nobody")),
+    ]
 
-    status = forms.ChoiceField(choices=[("", "Any status"), *FollowUp.choices], required=False)
+    status = forms.ChoiceField(choices=[("", gettext_lazy("Any status")), *FollowUp.choices], required=False)
     intent = forms.CharField(max_length=64, required=False)
-    urgency = forms.ChoiceField(choices=[("", "Any urgency"), *Urgency.choices], required=False)
+    urgency = forms.ChoiceField(choices=[("", gettext_lazy("Any urgency")), *Urgency.choices], required=False)
     assignee = forms.ChoiceField(choices=ASSIGNEE_CHOICES, required=False)
-    q = forms.CharField(max_length=100, required=False, label="Search", strip=True)
+    q = forms.CharField(max_length=100, required=False, label=gettext_lazy("Search"), strip=True)
 
     def filters(self) -> dict[str, str]:
         """Each valid filter's value; an invalid one reads as "no filter"."""

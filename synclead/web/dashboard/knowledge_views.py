@@ -16,16 +16,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from synclead.agent.knowledge import Passage as AgentPassage
 from synclead.knowledge import ingest
 from synclead.knowledge.index import stale_documents
-from synclead.knowledge.models import Document, Listing
+from synclead.knowledge.models import Document, Listing, PendingImport
 from synclead.knowledge.retrieval import search
 from synclead.providers.embeddings import EmbeddingsUnavailableError
 from synclead.web.organizations.models import Organization
 
+from . import listings_import_views
 from .forms import Accepted, Rejected, UploadForm
 
 logger = logging.getLogger(__name__)
@@ -79,6 +82,7 @@ def knowledge(request: HttpRequest, slug: str) -> HttpResponse:
         "search_problem": search_problem,
         "stale": _stale_documents(organization) if documents else [],
         "today": timezone.localdate(),
+        "pending_imports": PendingImport.objects.filter(organization=organization).only("pk", "name"),
     }
     return render(request, "dashboard/knowledge.html", context)
 
@@ -108,11 +112,20 @@ def knowledge_upload(request: HttpRequest, slug: str) -> HttpResponse:
         for error in form.errors.get("files", form.non_field_errors()):
             messages.error(request, error)
         return redirect(_knowledge_url(organization))
+    staged = []
     for checked in form.checked:
         if isinstance(checked, Rejected):
-            messages.error(request, f"{checked.name}: {checked.reason} Nothing was stored.")
+            messages.error(
+                request,
+                _("%(name)s: %(reason)s Nothing was stored.") % {"name": checked.name, "reason": checked.reason},
+            )
+        elif listings_import_views.is_listings(checked.name):
+            # A listings export is shown before it is imported: its columns, its first rows, its problems.
+            staged.append(listings_import_views.stage(request, organization, checked.name, checked.upload.read()))
         else:
             _ingest(request, organization, checked)
+    if staged:
+        return redirect(listings_import_views.preview_url(staged[0]))
     return redirect(_knowledge_url(organization))
 
 
@@ -125,19 +138,32 @@ def _ingest(request: HttpRequest, organization: Organization, accepted: Accepted
     except Exception:
         # A parser can fail on one odd PDF in ways nobody listed; the rest of the batch must still be reported.
         logger.exception("ingesting %r for organization %s failed", accepted.name, organization.slug)
-        messages.error(request, f"{accepted.name}: could not be read. Nothing was stored; the error was logged.")
+        messages.error(
+            request,
+            _("%(name)s: could not be read. Nothing was stored; the error was logged.") % {"name": accepted.name},
+        )
         return
     if result.status == "unchanged":
-        messages.info(request, f"{result.name}: unchanged, already in the knowledge base.")
+        messages.info(request, _("%(name)s: unchanged, already in the knowledge base.") % {"name": result.name})
         return
-    messages.success(request, f"{result.name}: {result.status}, {_contents(result.passages, result.listings)}.")
+    status = INGEST_STATUSES.get(result.status, result.status)
+    contents = _contents(result.passages, result.listings)
+    messages.success(
+        request,
+        _("%(name)s: %(status)s, %(contents)s.") % {"name": result.name, "status": status, "contents": contents},
+    )
+
+
+# How `ingest.ingest_file` says what it did with a file.
+INGEST_STATUSES = {"added": gettext_lazy("added"), "updated": gettext_lazy("updated")}
 
 
 def _contents(passages: int, listings: int) -> str:
-    parts = [f"{passages} passage{'s' if passages != 1 else ''}"]
-    if listings:
-        parts.append(f"{listings} listing{'s' if listings != 1 else ''}")
-    return " and ".join(parts)
+    counted = ngettext("%(count)d passage", "%(count)d passages", passages) % {"count": passages}
+    if not listings:
+        return counted
+    counted_listings = ngettext("%(count)d listing", "%(count)d listings", listings) % {"count": listings}
+    return _("%(passages)s and %(listings)s") % {"passages": counted, "listings": counted_listings}
 
 
 @login_required
@@ -150,7 +176,7 @@ def knowledge_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, "dashboard/knowledge_delete.html", {"organization": organization, "document": document})
     ingest.delete_document(organization, document.name)
-    messages.success(request, f"{document.name}: deleted. The agent no longer uses it.")
+    messages.success(request, _("%(name)s: deleted. The agent no longer uses it.") % {"name": document.name})
     return redirect(_knowledge_url(organization))
 
 
@@ -166,6 +192,11 @@ def knowledge_reindex(request: HttpRequest, slug: str, pk: int | None = None) ->
         # Its message already names the documents that failed; the others were re-indexed.
         messages.error(request, str(error))
     else:
-        done = f"{name}: re-indexed." if name else f"{count} document{'s' if count != 1 else ''} re-indexed."
+        if name:
+            done = _("%(name)s: re-indexed.") % {"name": name}
+        else:
+            done = ngettext("%(count)d document re-indexed.", "%(count)d documents re-indexed.", count) % {
+                "count": count
+            }
         messages.success(request, done)
     return redirect(_knowledge_url(organization))

@@ -16,9 +16,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from synclead.agent.understanding import Intent
+from synclead.agent.offline.rules import Intent
 from synclead.web.calls.models import Call
 from synclead.web.leads.models import Lead
 from synclead.web.organizations.models import Organization
@@ -106,7 +107,8 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = LeadUpdateForm(request.POST or None, instance=copy(lead))
         if request.method == "POST" and form.is_valid():
             saved = form.save()
-            messages.success(request, f"Lead updated: {saved.get_follow_up_display().lower()}.")
+            status = saved.get_follow_up_display().lower()
+            messages.success(request, _("Lead updated: %(status)s.") % {"status": status})
             return redirect("dashboard:lead_detail", pk=lead.pk)
         context = {"lead": lead, "form": form, "history": _caller_history(lead)}
         return render(request, "dashboard/lead_detail.html", context)

@@ -12,12 +12,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from synclead.config import get_settings
 from synclead.web.audit.events import record_request
 from synclead.web.audit.models import Action
 from synclead.web.calls.models import Call
 from synclead.web.organizations.models import Organization
+
+from .call_filters import CallFilterForm, filter_calls
+from .live_state import is_live
+from .onboarding import unfinished
 
 CALLS_PER_PAGE = 50
 
@@ -30,6 +35,9 @@ def call_list(request: HttpRequest) -> HttpResponse:
     calls = Call.objects.for_user(request.user).select_related("organization", "lead")
     if selected is not None:
         calls = calls.filter(organization=selected)
+    filter_form = CallFilterForm(request.GET)
+    filters = filter_form.filters()
+    calls = filter_calls(calls, filters)
     # The id breaks ties between calls started in the same instant, so no call is skipped between pages.
     calls = calls.order_by("-started_at", "-id")
     page = Paginator(calls, CALLS_PER_PAGE).get_page(request.GET.get("page"))
@@ -39,8 +47,20 @@ def call_list(request: HttpRequest) -> HttpResponse:
         "selected": selected,
         "show_organization": len(organizations) > 1 and selected is None,
         "waiting_on": [selected] if selected else organizations,
+        "onboarding": unfinished([selected] if selected else organizations),
+        "filter_form": filter_form,
+        "filtered": any(filters.values()),
+        "clear_url": reverse("dashboard:call_list") + (f"?org={selected.slug}" if selected else ""),
+        "intents": _intents([selected] if selected else organizations),
     }
     return render(request, "dashboard/call_list.html", context)
+
+
+def _intents(organizations: Sequence[Organization]) -> list[str]:
+    """The intents offered in a filter: each organization's own vocabulary, or the real-estate default."""
+    from .lead_views import _intents as lead_intents
+
+    return lead_intents(list(organizations))
 
 
 def _selected_organization(slug: str, organizations: Sequence[Organization]) -> Organization | None:
@@ -58,7 +78,12 @@ def call_detail(request: HttpRequest, call_sid: str) -> HttpResponse:
     calls = Call.objects.for_user(request.user).select_related("organization", "lead").prefetch_related("utterances")
     # Another organization's call is a 404, not a 403: its existence is not ours to confirm.
     call = get_object_or_404(calls, call_sid=call_sid)
-    context = {"call": call, "lead": getattr(call, "lead", None), "utterances": call.utterances.all()}
+    context = {
+        "call": call,
+        "lead": getattr(call, "lead", None),
+        "utterances": call.utterances.all(),
+        "live": is_live(call),
+    }
     return render(request, "dashboard/call_detail.html", context)
 
 

@@ -4,29 +4,32 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from synclead.web.calls.models import Call
 from synclead.web.organizations.models import Organization
 
 
 class Urgency(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
 
 
 class FollowUp(models.TextChoices):
-    NEW = "new", "New"
-    ASSIGNED = "assigned", "Assigned"
-    CALLED_BACK = "called_back", "Called back"
-    CLOSED = "closed", "Closed"
-    SPAM = "spam", "Spam"
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    CALLED_BACK = "called_back", _("Called back")
+    CLOSED = "closed", _("Closed")
+    SPAM = "spam", _("Spam")
 
 
 class Source(models.TextChoices):
-    CALL = "call", "Call with the agent"
-    VOICEMAIL = "voicemail", "Voicemail"
+    CALL = "call", _("Call with the agent")
+    VOICEMAIL = "voicemail", _("Voicemail")
 
 
 class Contact(models.Model):
@@ -62,7 +65,11 @@ class LeadQuerySet(models.QuerySet["Lead"]):
 
     def inbox(self) -> LeadQuerySet:
         """The leads an agency follows up, each with `grouped_calls`: how many later calls were grouped onto it."""
-        return self.ungrouped().annotate(grouped_calls=Count("grouped_leads"))
+        # A subquery, not a join and GROUP BY over every lead: only the rows of the page shown are counted.
+        grouped = (
+            Lead.objects.filter(grouped_into=OuterRef("pk")).order_by().values("grouped_into").annotate(n=Count("id"))
+        )
+        return self.ungrouped().annotate(grouped_calls=Coalesce(Subquery(grouped.values("n")), 0))
 
 
 class Lead(models.Model):
@@ -101,11 +108,25 @@ class Lead(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When an advisor first marked the caller called back: the analytics' time from lead to call-back.
+    called_back_at = models.DateTimeField(null=True, blank=True)
 
     objects = LeadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="lead_org_created_idx"),
+            # The inbox across several organizations: newest first, read in index order and stopped at one page.
+            models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
+        ]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.follow_up == FollowUp.CALLED_BACK and self.called_back_at is None:
+            self.called_back_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "called_back_at"}
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.name or self.phone or 'Unknown caller'} ({self.intent or 'no intent'})"

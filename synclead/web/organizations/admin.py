@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from .models import Organization, PhoneNumber
+from .models import Membership, Organization, PhoneNumber
 
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):
@@ -37,16 +37,21 @@ class PhoneNumberInline(admin.TabularInline):
     extra = 1
 
 
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
 @admin.register(Organization)
 class OrganizationAdmin(SuperuserOnlyAdmin):
     list_display = ["name", "slug", "language", "phone_numbers", "created_at"]
     list_filter = ["language"]
     search_fields = ["name", "slug", "numbers__number"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["members"]
-    inlines = [PhoneNumberInline]
+    inlines = [PhoneNumberInline, MembershipInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "language", "members"]}),
+        (None, {"fields": ["name", "slug", "language"]}),
         ("The agent", {"fields": ["greeting", "persona", "facts"]}),
     ]
 

@@ -52,7 +52,7 @@ def _switch(raw: str) -> bool:
     return value == "on"
 
 
-def _phone(raw: str) -> str:
+def parse_phone(raw: str) -> str:
     """E.164 from however the number is typed ("+33 6 12 34 56 78"); "" clears it. The model checks it exists."""
     if not raw.strip():
         return ""
@@ -108,13 +108,14 @@ SETTINGS: Final = (
         parse=_json,
         unset="(none: never transferred)",
     ),
-    Setting("staff_number", "E164", 'Where a caller is transferred to a person; "" for none.', parse=_phone),
+    Setting("staff_number", "E164", 'Where a caller is transferred to a person; "" for none.', parse=parse_phone),
     Setting("llm", "mistral|openai|none", 'The language model; "" for the deployment\'s.', unset="(SYNCLEAD_LLM)"),
     Setting("llm_model", "MODEL", "The model's name; \"\" for the provider's default.", unset="(provider default)"),
     Setting("temperature", "0-2", "The language model's temperature.", parse=_decimal),
     Setting("max_input_tokens", "N", "The most the language model reads per turn.", parse=_whole_number),
     Setting("max_output_tokens", "N", "The most the language model writes per turn.", parse=_whole_number),
     Setting("stt", "assemblyai|whisper", 'Speech recognition; "" for the deployment\'s.', unset="(SYNCLEAD_STT)"),
+    Setting("voice", "kokoro_female|kokoro_male|espeak", "The agent's voice in French (English: Piper)."),
     Setting(
         "intents",
         "NAME,NAME",
@@ -123,7 +124,7 @@ SETTINGS: Final = (
         unset="(real-estate default)",
     ),
     Setting("notify_email", "on|off", "Email the members when a lead is created.", parse=_switch),
-    Setting("notify_sms", "E164", 'An advisor\'s mobile to text for each new lead; "" for none.', parse=_phone),
+    Setting("notify_sms", "E164", 'An advisor\'s mobile to text for each new lead; "" for none.', parse=parse_phone),
     Setting("webhook_url", "URL", 'The CRM endpoint that receives each new lead (https://); "" for none.'),
     # Taken exactly as given: a secret is never trimmed behind its owner's back.
     Setting("webhook_secret", "SECRET", "HMAC-SHA256 key that signs the webhook.", parse=str, secret=True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from datetime import datetime
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -12,6 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from synclead.agent.hours import hours_problem
 
@@ -67,6 +70,20 @@ class Language(models.TextChoices):
     FRENCH = "fr", "Français"
 
 
+class Voice(models.TextChoices):
+    """The agent's offline voice (`providers/tts/voices.py` routes each name); the choice matters in French."""
+
+    KOKORO_FEMALE = "kokoro_female", _("Natural, female (Kokoro)")
+    KOKORO_MALE = "kokoro_male", _("Natural, male (Kokoro)")
+    ESPEAK = "espeak", _("Synthetic (espeak-ng)")
+
+
+class Role(models.TextChoices):
+    # Owners decide everything an agency decides (settings, members); advisors work the calls and leads.
+    OWNER = "owner", _("Owner")
+    ADVISOR = "advisor", _("Advisor")
+
+
 class OrganizationQuerySet(models.QuerySet["Organization"]):
     def for_user(self, user) -> OrganizationQuerySet:
         """The organizations a dashboard user may see: their own, or all of them for a superuser."""
@@ -75,6 +92,14 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
         if user.is_superuser:
             return self.all()
         return self.filter(members=user)
+
+    def owned_by(self, user) -> OrganizationQuerySet:
+        """The organizations whose settings and members `user` may change: those they own, or all for a superuser."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(memberships__user=user, memberships__role=Role.OWNER)
 
 
 class Organization(models.Model):
@@ -99,6 +124,12 @@ class Organization(models.Model):
         blank=True,
         choices=[("", "Deployment default"), ("assemblyai", "AssemblyAI streaming"), ("whisper", "Whisper (offline)")],
         help_text="Speech recognition. Empty: the deployment's SYNCLEAD_STT.",
+    )
+    voice = models.CharField(
+        max_length=16,
+        choices=Voice.choices,
+        default=Voice.KOKORO_FEMALE,
+        help_text=_("The agent's voice in French; English is spoken by Piper whatever the choice."),
     )
     llm_model = models.CharField(max_length=100, blank=True, help_text="Empty: the provider's default model.")
     # OpenAI-compatible servers accept 0 to 2; beyond, every request fails and calls fall back to the offline agent.
@@ -149,7 +180,9 @@ class Organization(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Recordings and transcripts older than this are deleted.",
     )
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organizations")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="organizations", through="Membership"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()
@@ -159,6 +192,62 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Membership(models.Model):
+    """Who belongs to an organization, and as what. `organization.members.add(user)` makes an advisor."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.ADVISOR)
+
+    class Meta:
+        # The constraint of the plain many-to-many table this model took over, kept as it was.
+        unique_together = [("organization", "user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.organization}"
+
+
+def role_of(user, organization: Organization) -> str | None:
+    """`Role.OWNER` or `Role.ADVISOR` for a member, `Role.OWNER` for a superuser, None for anyone else."""
+    if not (user.is_authenticated and user.is_active):
+        return None
+    if user.is_superuser:
+        return Role.OWNER
+    return Membership.objects.filter(organization=organization, user=user).values_list("role", flat=True).first()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def open(self, now: datetime | None = None) -> InvitationQuerySet:
+        """Neither accepted nor revoked, and not yet expired."""
+        return self.filter(accepted_at__isnull=True, revoked=False, expires_at__gt=now or timezone.now())
+
+
+class Invitation(models.Model):
+    """A one-time, expiring link that makes whoever opens it a member. Only the token's SHA-256 is stored, so the
+    table read by someone else opens no door."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.ADVISOR)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked = models.BooleanField(default=False)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role}) to {self.organization}"
 
 
 class PhoneNumber(models.Model):

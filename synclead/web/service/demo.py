@@ -24,20 +24,22 @@ DEMO_FACTS = {
 }
 DEMO_HOURS = {day: [["09:00", "19:00"]] for day in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [["10:00", "17:00"]]}
 
+# Two desks of one agency, named apart so that a switcher or a filter can tell them apart (the dashboard also shows
+# each organization's language beside its name).
 DEMO_ORGS = [
     {
         "slug": "demo",
-        "name": "Agence Lumière",
+        "name": "Agence Lumière International",
         "numbers": ["+33142685300"],
         "language": "en",
-        "greeting": "Hello, you have reached Agence Lumière, real estate in Paris.",
+        "greeting": "Hello, you have reached Agence Lumière International, real estate in Paris.",
     },
     {
         "slug": "demo-fr",
-        "name": "Agence Lumière",
+        "name": "Agence Lumière Paris",
         "numbers": ["+33142685301"],
         "language": "fr",
-        "greeting": "Bonjour, vous êtes bien à l'Agence Lumière, l'immobilier à Paris.",
+        "greeting": "Bonjour, vous êtes bien à l'Agence Lumière Paris, l'immobilier au cœur du 9e arrondissement.",
     },
 ]
 

@@ -7,7 +7,10 @@ from typing import Any
 
 from django import template
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import formats
+from django.utils.translation import gettext as _
 
+from synclead.web.dashboard.labels import DETAIL_VALUES, DETAILS, label
 from synclead.web.leads.models import FollowUp, Lead
 
 register = template.Library()
@@ -67,7 +70,12 @@ def evidence(lead: Lead, field: str) -> Evidence | None:
 
 def _shown(value: Any) -> str:
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
+    if isinstance(value, int | float):
+        # "1 250" in French, "1,250" in English.
+        return formats.number_format(value, force_grouping=True)
+    if isinstance(value, str) and value in DETAIL_VALUES:
+        return str(DETAIL_VALUES[value])
     if isinstance(value, list | tuple):
         return ", ".join(_shown(item) for item in value)
     if isinstance(value, dict):
@@ -83,6 +91,5 @@ def qualification_details(lead: Lead) -> list[Detail]:
     for key, value in qualification.items():
         if value in (None, "", [], {}):
             continue
-        label = str(key).replace("_", " ").strip().capitalize()
-        details.append(Detail(str(key), label, _shown(value), _evidence(lead, str(key))))
+        details.append(Detail(str(key), label(DETAILS, key), _shown(value), _evidence(lead, str(key))))
     return details

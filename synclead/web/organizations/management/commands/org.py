@@ -1,5 +1,6 @@
 """`synclead org add SLUG --name NAME --number E164 [--language en|fr]`, `synclead org list`,
-`synclead org set SLUG [--OPTION VALUE …]` (each setting of `configure.SETTINGS`), `synclead org show SLUG [--json]`.
+`synclead org set SLUG [--OPTION VALUE …]` (each setting of `configure.SETTINGS`, the settings page's too),
+`synclead org show SLUG [--json]`, `synclead org members SLUG`, `synclead org role SLUG USERNAME owner|advisor`.
 
 Anything refused (an unknown organization or option, a value that is not valid) exits with status 2 and one line
 saying which and why, so that a script sees at once what to fix.
@@ -11,11 +12,14 @@ import json
 from typing import Any, NoReturn
 
 import phonenumbers
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from synclead.web.organizations import configure
-from synclead.web.organizations.models import Language, Organization, PhoneNumber
+from synclead.web.audit.events import cli_actor, record
+from synclead.web.audit.models import Action
+from synclead.web.organizations import configure, membership
+from synclead.web.organizations.models import Language, Membership, Organization, PhoneNumber, Role
 
 USAGE_ERROR = 2  # what argparse exits with for a bad command line; a refused value is one too
 
@@ -105,6 +109,16 @@ class Command(BaseCommand):
         for setting in configure.SETTINGS:
             # Every value is taken as text and parsed by the setting itself, so each refusal reads the same way.
             change.add_argument(setting.option, dest=setting.field, metavar=setting.metavar, help=setting.help)
+        members = sub.add_parser("members", help="List an organization's members and their roles.")
+        members.add_argument("slug")
+        role = sub.add_parser(
+            "role",
+            help="Make a user an owner or advisor of an organization (added if not yet a member).",
+            description="An organization keeps at least one owner: the last one cannot become an advisor.",
+        )
+        role.add_argument("slug")
+        role.add_argument("username")
+        role.add_argument("role", choices=[choice.value for choice in Role])
         show = sub.add_parser("show", help="Print every setting of an organization (secrets masked).")
         show.add_argument("slug")
         show.add_argument("--json", action="store_true", help="One JSON object instead of aligned lines.")
@@ -119,6 +133,13 @@ class Command(BaseCommand):
             self._set(
                 options["slug"], {s.field: options[s.field] for s in configure.SETTINGS if options[s.field] is not None}
             )
+            return
+        if options["action"] == "members":
+            for member in _organization(options["slug"]).memberships.select_related("user").order_by("user__username"):
+                self.stdout.write(f"{member.user.get_username()}\t{member.role}\t{member.user.email}")
+            return
+        if options["action"] == "role":
+            self._role(options["slug"], options["username"], options["role"])
             return
         if options["action"] == "show":
             data = configure.shown(_organization(options["slug"]))
@@ -145,8 +166,30 @@ class Command(BaseCommand):
             except configure.SettingsError as exc:
                 raise CommandError(str(exc), returncode=USAGE_ERROR) from None
             org.save(update_fields=fields)
+            record(cli_actor(), Action.SETTINGS_CHANGED, org, detail=f"changed {', '.join(fields)}"[:200])
         options = ", ".join(configure.SETTINGS_BY_FIELD[field].option for field in fields)
         self.stdout.write(f"updated {org.slug}: {options}")
+
+    def _role(self, slug: str, username: str, role: str) -> None:
+        org = _organization(slug)
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"{username!r}: no such user", returncode=USAGE_ERROR)
+        with transaction.atomic():
+            member, created = Membership.objects.get_or_create(organization=org, user=user, defaults={"role": role})
+            if not created:
+                try:
+                    membership.change_role(org, member.pk, role)
+                except membership.MembershipError as exc:
+                    raise CommandError(str(exc), returncode=USAGE_ERROR) from None
+            record(
+                cli_actor(),
+                Action.JOINED if created else Action.ROLE_CHANGED,
+                org,
+                target=username[:64],
+                detail=f"{'as' if created else 'now'} {role}",
+            )
+        self.stdout.write(f"{username} is {'now ' if not created else ''}{role} of {org.slug}")
 
 
 def _organization(slug: str, *, lock: bool = False) -> Organization:

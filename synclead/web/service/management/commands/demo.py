@@ -34,7 +34,8 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         for org in orgs:
-            org.members.add(user)
+            # The demo's user decides everything about the demo agency: settings, members.
+            org.members.add(user, through_defaults={"role": "owner"})
         base = f"http://{options['host']}:{options['port']}"
         self.stdout.write(
             f"Demo agency ready: {', '.join(f'{o.slug} ({o.numbers.first()})' for o in orgs)}\n"
