@@ -56,7 +56,10 @@ def _knowledge_url(organization: Organization) -> str:
 @login_required
 @require_GET
 def knowledge_index(request: HttpRequest) -> HttpResponse:
-    organizations = list(Organization.objects.for_user(request.user).annotate(document_count=Count("documents")))
+    # Explicit: a query with a GROUP BY does not take the model's default ordering.
+    organizations = list(
+        Organization.objects.for_user(request.user).annotate(document_count=Count("documents")).order_by("name")
+    )
     if len(organizations) == 1:
         return redirect(_knowledge_url(organizations[0]))
     return render(request, "dashboard/knowledge_index.html", {"organizations": organizations})
