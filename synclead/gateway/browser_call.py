@@ -30,10 +30,10 @@ from synclead.gateway import database, metrics
 from synclead.gateway.browser_auth import same_origin, session_user_id
 from synclead.gateway.browser_output import BrowserOutput, PageObserver, close_socket
 from synclead.gateway.call_audio import CallAudioWriter, max_samples_for, recording_error
-from synclead.gateway.media import MediaStreamHandler, agency_profile
+from synclead.gateway.media import MediaStreamHandler, in_progress
 from synclead.telephony.browser import messages
 from synclead.web.calls.browser_calls import claim_test_call
-from synclead.web.calls.models import Call, CallStatus
+from synclead.web.calls.models import Call
 
 log = logging.getLogger(__name__)
 
@@ -127,16 +127,7 @@ class BrowserCallHandler:
             await close_socket(ws, UNSUPPORTED_DATA, str(exc))
             return None
 
-        def claim():
-            call = claim_test_call(start.call_sid, start.token, user_id)
-            if call is None:
-                return None, None
-            call.status = CallStatus.IN_PROGRESS
-            call.alive_at = call.stream_started_at
-            call.save(update_fields=["status", "alive_at"])
-            return call, agency_profile(call.organization, call.language or call.organization.language)
-
-        call, profile = await database.run(claim)
+        call, profile = await database.run(lambda: in_progress(claim_test_call(start.call_sid, start.token, user_id)))
         if call is None:
             log.warning("test call refused: bad, used or foreign token for %s", start.call_sid)
             await close_socket(ws, POLICY_VIOLATION, "This test call cannot be joined; start a new one.")

@@ -139,6 +139,16 @@ def agency_profile(org: Organization, language: str) -> AgencyProfile:
     )
 
 
+def in_progress(call: Call | None) -> tuple[Call | None, AgencyProfile | None]:
+    """A call whose stream was just claimed, marked in progress, with what its agent needs; (None, None) if refused."""
+    if call is None:
+        return None, None
+    call.status = CallStatus.IN_PROGRESS
+    call.alive_at = call.stream_started_at
+    call.save(update_fields=["status", "alive_at"])
+    return call, agency_profile(call.organization, call.language or call.organization.language)
+
+
 class MediaStreamHandler:
     def __init__(self, providers: Providers, settings: Settings, recorder: DatabaseRecorder) -> None:
         self.providers = providers
@@ -293,16 +303,7 @@ class MediaStreamHandler:
     async def _start(self, ws: WebSocket, start: messages.Start) -> CallSession | None:
         token = start.custom_parameters.get("token", "")
 
-        def claim():
-            call = claim_stream(start.call_sid, token)
-            if call is None:
-                return None, None
-            call.status = CallStatus.IN_PROGRESS
-            call.alive_at = call.stream_started_at
-            call.save(update_fields=["status", "alive_at"])
-            return call, agency_profile(call.organization, call.language or call.organization.language)
-
-        call, profile = await database.run(claim)
+        call, profile = await database.run(lambda: in_progress(claim_stream(start.call_sid, token)))
         if call is None:
             log.warning("media stream refused: bad or reused token for call %s", start.call_sid)
             await close_socket(ws, POLICY_VIOLATION)
