@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from websockets.asyncio.client import connect
@@ -164,9 +165,9 @@ class LocalGateway:
 
 
 @contextlib.asynccontextmanager
-async def local_gateway(account_sid: str, auth_token: str) -> AsyncIterator[LocalGateway]:
-    """The product's gateway (`create_app()`, offline providers) on a free loopback port, in this process, with
-    the Twilio REST emulator beside it for the hang-up."""
+async def local_gateway(account_sid: str, auth_token: str, providers: Any = None) -> AsyncIterator[LocalGateway]:
+    """The product's gateway (`create_app()`, offline providers unless `providers` are given) on a free loopback
+    port, in this process, with the Twilio REST emulator beside it for the hang-up."""
     rest = TwilioRestEmulator(account_sid, auth_token)
     async with serving(rest.app) as rest_url:
         sock = bind_free_port()
@@ -182,6 +183,6 @@ async def local_gateway(account_sid: str, auth_token: str) -> AsyncIterator[Loca
             from synclead.config import get_settings
             from synclead.gateway.app import create_app
 
-            app = create_app(settings=get_settings())
+            app = create_app(providers, settings=get_settings())
             async with serving(app, sock) as url:
                 yield LocalGateway(url, rest)

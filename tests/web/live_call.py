@@ -22,8 +22,7 @@ from synclead.gateway import database
 from synclead.gateway.providers import Providers, answering_agent
 from synclead.simulator.caller import Pacing, frames_of
 from synclead.simulator.dialer import Dial
-from synclead.simulator.servers import bind_free_port, serving
-from synclead.simulator.simulate import SimulatedCall, environment, simulate_call
+from synclead.simulator.simulate import SimulatedCall, local_gateway, simulate_call
 from synclead.simulator.twilio_rest import TwilioRestEmulator
 
 ACCOUNT_SID = "AC" + "7" * 32
@@ -88,36 +87,19 @@ class LiveGateway:
         self._thread.join(STUCK_S)
 
     async def _serve(self) -> None:
-        from synclead.config import get_settings
-        from synclead.gateway.app import create_app
 
         try:
             get_model()
-            rest = TwilioRestEmulator(ACCOUNT_SID, AUTH_TOKEN)
-            async with serving(rest.app) as rest_url:
-                sock = bind_free_port()
-                host, port = sock.getsockname()[:2]
-                env = {
-                    "SYNCLEAD_PUBLIC_URL": f"http://{host}:{port}",
-                    "TWILIO_API_URL": rest_url,
-                    "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                }
-                with environment(env):
-                    providers = Providers(
-                        stt=self.recognizer,
-                        tts=FixedVoice(0.01),
-                        vad_factory=VadStream,
-                        agent_factory=answering_agent,
-                    )
-                    app = create_app(providers, settings=get_settings())
-                    async with serving(app, sock) as url:
-                        self.url, self.rest = url, rest
-                        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-                        self._ready.set()
-                        await self._stop.wait()
-                    # What the call queued on its way out is written before the test's database is emptied.
-                    await asyncio.to_thread(database.drain)
+            providers = Providers(
+                stt=self.recognizer, tts=FixedVoice(0.01), vad_factory=VadStream, agent_factory=answering_agent
+            )
+            async with local_gateway(ACCOUNT_SID, AUTH_TOKEN, providers) as gateway:
+                self.url, self.rest = gateway.url, gateway.rest
+                self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+                self._ready.set()
+                await self._stop.wait()
+            # What the call queued on its way out is written before the test's database is emptied.
+            await asyncio.to_thread(database.drain)
         except BaseException as exc:
             self._failure = exc
             self._ready.set()
